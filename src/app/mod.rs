@@ -1,0 +1,49 @@
+//! The application shell: document, layout and the route table.
+//! Each feature contributes its pages here with one `<Route>` line.
+
+mod error_page;
+mod home;
+mod layout;
+mod not_found;
+mod shell;
+
+pub use error_page::ErrorPage;
+pub use not_found::NotFound;
+pub use shell::shell;
+
+use leptos::prelude::*;
+use leptos_meta::{Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::features::status::StatusPage;
+use crate::ui::toast::{Toasts, provide_toasts};
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_toasts();
+
+    view! {
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Threadr".to_string() } else { format!("{page} · Threadr") }
+        }/>
+        <Router>
+            <layout::Header/>
+            <main id="main" tabindex="-1" class="mx-auto w-full max-w-5xl flex-1 px-4 py-8 focus:outline-none">
+                <Routes fallback=NotFound>
+                    // In-order streaming: the page works without JavaScript and still streams.
+                    <Route path=path!("/") view=home::HomePage ssr=SsrMode::InOrder/>
+                    // Async: the status code (503 when the database is down) is known before the
+                    // first byte is sent.
+                    <Route path=path!("/status") view=StatusPage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+            <layout::Footer/>
+            <Toasts/>
+        </Router>
+    }
+}

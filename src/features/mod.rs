@@ -1,0 +1,7 @@
+//! One folder per capability. Each keeps its pages, server functions (`api`), domain types
+//! and SQL (`db`, server only) together; other features call it through its `mod.rs`.
+//!
+//! Planned homes: `accounts`, `email`, `generation`, `quotas`, `billing`, `marketplace`,
+//! `admin`.
+
+pub mod status;

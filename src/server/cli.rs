@@ -1,0 +1,91 @@
+//! The `threadr` command line: one binary for the server and for operators' tasks.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+use super::{
+    config::{self, Config},
+    db,
+    error::StartupError,
+    serve, telemetry,
+};
+
+#[derive(Parser)]
+#[command(name = "threadr", version, about = "Threadr: threads, product descriptions, letters and a marketplace")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Clone, Copy)]
+enum Command {
+    /// Run the web server (the default): migrate, then listen on LEPTOS_SITE_ADDR.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print every configuration variable (secrets masked) and whether the set is valid.
+    CheckConfig,
+}
+
+pub async fn run() -> ExitCode {
+    let cli = Cli::parse();
+    load_dotenv();
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::CheckConfig = command {
+        return check_config();
+    }
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(errors) => {
+            eprintln!("threadr: {errors}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(config.log_format, &config.log_filter);
+    let result = match command {
+        Command::Serve | Command::CheckConfig => serve::run(config).await,
+        Command::Migrate => migrate(config).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = %error, "threadr stopped");
+            eprintln!("threadr: {error}");
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+/// `.env` is a development convenience; production reads the real environment only.
+fn load_dotenv() {
+    let production = std::env::var("APP_ENV").is_ok_and(|v| v.eq_ignore_ascii_case("production") || v.eq_ignore_ascii_case("prod"));
+    if !production {
+        let _ = dotenvy::dotenv();
+    }
+}
+
+async fn migrate(config: Config) -> Result<(), StartupError> {
+    let pool = db::connect(&config).await?;
+    db::migrate(&pool).await?;
+    let applied = db::MIGRATOR.iter().count();
+    println!("migrations up to date ({applied} known)");
+    Ok(())
+}
+
+fn check_config() -> ExitCode {
+    let lookup = |name: &str| std::env::var(name).ok();
+    let width = config::VARS.iter().map(|v| v.name.len()).max().unwrap_or(0);
+    for (name, status) in config::report(lookup) {
+        println!("{name:width$}  {status}");
+    }
+    match Config::from_lookup(lookup) {
+        Ok(_) => {
+            println!("\nconfiguration OK");
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            println!("\n{errors}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,360 @@
+//! Configuration: environment variables only (plus `.env` in development), parsed once into
+//! [`Config`]. Every variable the app reads is listed in [`VARS`]; `check-config` and the README
+//! table come from that list.
+
+use sqlx::postgres::PgConnectOptions;
+use std::{fmt, net::SocketAddr, str::FromStr, time::Duration};
+use url::Url;
+
+/// One environment variable the app understands.
+pub struct VarSpec {
+    pub name: &'static str,
+    pub required: bool,
+    pub secret: bool,
+    pub default: Option<&'static str>,
+    pub description: &'static str,
+}
+
+pub const VARS: &[VarSpec] = &[
+    VarSpec { name: "DATABASE_URL", required: true, secret: true, default: None, description: "PostgreSQL connection URL. The run and test scripts start a private PostgreSQL and set it when unset." },
+    VarSpec { name: "DATABASE_POOL_SIZE", required: false, secret: false, default: Some("20"), description: "Maximum database connections per app instance (1–1000)." },
+    VarSpec { name: "DATABASE_CONNECT_TIMEOUT_SECS", required: false, secret: false, default: Some("30"), description: "How long start-up retries an unreachable database before giving up (0–600)." },
+    VarSpec { name: "PUBLIC_URL", required: false, secret: false, default: Some("http://127.0.0.1:3000"), description: "The address users reach the app at; used in links and, when https, turns on HSTS. Required in production." },
+    VarSpec { name: "APP_ENV", required: false, secret: false, default: Some("development"), description: "`development` or `production`." },
+    VarSpec { name: "LOG_FORMAT", required: false, secret: false, default: Some("json"), description: "`json` (one object a line) or `pretty`." },
+    VarSpec { name: "RUST_LOG", required: false, secret: false, default: Some("info"), description: "Log filter, e.g. `info,threadr=debug`." },
+    VarSpec { name: "LEPTOS_SITE_ADDR", required: false, secret: false, default: Some("127.0.0.1:3000"), description: "Address and port the server listens on (overrides `Leptos.toml`)." },
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub database: PgConnectOptions,
+    pub database_pool_size: u32,
+    pub database_connect_timeout: Duration,
+    pub public_url: Url,
+    pub app_env: AppEnv,
+    pub log_format: LogFormat,
+    pub log_filter: String,
+    pub site_addr: Option<SocketAddr>,
+}
+
+impl fmt::Debug for Config {
+    // Hand-written so the database password can never reach a log line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_pool_size", &self.database_pool_size)
+            .field("public_url", &self.public_url.as_str())
+            .field("app_env", &self.app_env)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    pub fn is_production(&self) -> bool {
+        self.app_env == AppEnv::Production
+    }
+
+    pub fn public_url_is_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    pub fn from_env() -> Result<Self, ConfigErrors> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Parses every variable, collecting all problems so one run shows them all.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigErrors> {
+        let mut errors = Vec::new();
+        let vars = Vars { lookup: &lookup };
+
+        let database = vars.required("DATABASE_URL", &mut errors, |v| {
+            PgConnectOptions::from_str(v).map_err(|_| "expected a URL like postgres://user:password@host:5432/db".to_string())
+        });
+        let database_pool_size = vars.parsed("DATABASE_POOL_SIZE", &mut errors, |v| {
+            ranged::<u32>(v, 1, 1000, "a whole number of connections")
+        });
+        let database_connect_timeout = vars.parsed("DATABASE_CONNECT_TIMEOUT_SECS", &mut errors, |v| {
+            ranged::<u64>(v, 0, 600, "a whole number of seconds").map(Duration::from_secs)
+        });
+        let app_env = vars.parsed("APP_ENV", &mut errors, |v| match v.to_ascii_lowercase().as_str() {
+            "development" | "dev" => Ok(AppEnv::Development),
+            "production" | "prod" => Ok(AppEnv::Production),
+            _ => Err("expected `development` or `production`".to_string()),
+        });
+        if app_env == Some(AppEnv::Production) && lookup("PUBLIC_URL").is_none() {
+            errors.push(ConfigError::new("PUBLIC_URL", "is required when APP_ENV=production"));
+        }
+        let public_url = vars.parsed("PUBLIC_URL", &mut errors, |v| {
+            let url = Url::parse(v).map_err(|_| "expected an absolute URL like https://threadr.example".to_string())?;
+            match url.scheme() {
+                "http" | "https" if url.host().is_some() => Ok(url),
+                _ => Err("expected an http:// or https:// URL with a host".to_string()),
+            }
+        });
+        let log_format = vars.parsed("LOG_FORMAT", &mut errors, |v| match v.to_ascii_lowercase().as_str() {
+            "json" => Ok(LogFormat::Json),
+            "pretty" => Ok(LogFormat::Pretty),
+            _ => Err("expected `json` or `pretty`".to_string()),
+        });
+        let log_filter = vars.parsed("RUST_LOG", &mut errors, |v| {
+            tracing_subscriber::EnvFilter::try_new(v).map(|_| v.to_string()).map_err(|e| format!("not a valid log filter ({e})"))
+        });
+        let site_addr = match lookup("LEPTOS_SITE_ADDR") {
+            None => None,
+            Some(v) => match v.trim().parse::<SocketAddr>() {
+                Ok(addr) => Some(addr),
+                Err(_) => {
+                    errors.push(ConfigError::invalid("LEPTOS_SITE_ADDR", &v, "expected host:port like 127.0.0.1:3000"));
+                    None
+                }
+            },
+        };
+
+        match (database, database_pool_size, database_connect_timeout, public_url, app_env, log_format, log_filter) {
+            (Some(database), Some(database_pool_size), Some(database_connect_timeout), Some(public_url), Some(app_env), Some(log_format), Some(log_filter))
+                if errors.is_empty() =>
+            {
+                Ok(Config { database, database_pool_size, database_connect_timeout, public_url, app_env, log_format, log_filter, site_addr })
+            }
+            _ => Err(ConfigErrors(errors)),
+        }
+    }
+}
+
+struct Vars<'a, F: Fn(&str) -> Option<String>> {
+    lookup: &'a F,
+}
+
+impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
+    fn spec(name: &str) -> Option<&'static VarSpec> {
+        VARS.iter().find(|v| v.name == name)
+    }
+
+    fn required<T>(&self, name: &'static str, errors: &mut Vec<ConfigError>, parse: impl Fn(&str) -> Result<T, String>) -> Option<T> {
+        match (self.lookup)(name).filter(|v| !v.trim().is_empty()) {
+            None => {
+                errors.push(ConfigError::new(name, "is not set"));
+                None
+            }
+            Some(v) => self.parse(name, &v, errors, parse),
+        }
+    }
+
+    /// An optional variable: its default from [`VARS`] when unset.
+    fn parsed<T>(&self, name: &'static str, errors: &mut Vec<ConfigError>, parse: impl Fn(&str) -> Result<T, String>) -> Option<T> {
+        let value = (self.lookup)(name).or_else(|| Self::spec(name).and_then(|s| s.default).map(str::to_string))?;
+        self.parse(name, &value, errors, parse)
+    }
+
+    fn parse<T>(&self, name: &'static str, value: &str, errors: &mut Vec<ConfigError>, parse: impl Fn(&str) -> Result<T, String>) -> Option<T> {
+        match parse(value.trim()) {
+            Ok(v) => Some(v),
+            Err(problem) => {
+                let secret = Self::spec(name).is_some_and(|s| s.secret);
+                let shown = if secret { "(hidden)".to_string() } else { value.to_string() };
+                errors.push(ConfigError::invalid(name, &shown, &problem));
+                None
+            }
+        }
+    }
+}
+
+fn ranged<T: FromStr + PartialOrd + fmt::Display + Copy>(v: &str, min: T, max: T, what: &str) -> Result<T, String> {
+    match v.parse::<T>() {
+        Ok(n) if n >= min && n <= max => Ok(n),
+        _ => Err(format!("expected {what} from {min} to {max}")),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub problem: String,
+}
+
+impl ConfigError {
+    fn new(var: &'static str, problem: &str) -> Self {
+        Self { var, problem: problem.to_string() }
+    }
+
+    fn invalid(var: &'static str, value: &str, problem: &str) -> Self {
+        Self { var, problem: format!("has an invalid value {value:?}: {problem}") }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.var, self.problem)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "configuration error{}:", if self.0.len() == 1 { "" } else { "s" })?;
+        for e in &self.0 {
+            writeln!(f, "  - {e}")?;
+        }
+        write!(f, "Run `threadr check-config` to see every variable.")
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// One line of `check-config`: the variable, whether it is set, and its value with secrets masked.
+pub fn report(lookup: impl Fn(&str) -> Option<String>) -> Vec<(&'static str, String)> {
+    VARS.iter()
+        .map(|spec| {
+            let shown = match (lookup(spec.name), spec.default) {
+                (Some(v), _) if spec.secret => format!("set ({})", mask_secret(&v)),
+                (Some(v), _) => format!("set: {v}"),
+                (None, Some(d)) => format!("default: {d}"),
+                (None, None) if spec.required => "MISSING (required)".to_string(),
+                (None, None) => "not set".to_string(),
+            };
+            (spec.name, shown)
+        })
+        .collect()
+}
+
+/// URLs keep their scheme, host and path so an operator can tell which database is meant;
+/// passwords and other secrets show only their length.
+pub fn mask_secret(value: &str) -> String {
+    match Url::parse(value) {
+        Ok(mut url) if url.host().is_some() => {
+            if url.password().is_some() {
+                let _ = url.set_password(Some("*****"));
+            }
+            url.set_query(None);
+            url.to_string()
+        }
+        _ => format!("hidden, {} characters", value.chars().count()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<Config, ConfigErrors> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    const DB: (&str, &str) = ("DATABASE_URL", "postgres://threadr:pw@127.0.0.1:5432/threadr");
+
+    fn vars_named(e: &ConfigErrors) -> Vec<&'static str> {
+        e.0.iter().map(|e| e.var).collect()
+    }
+
+    #[test]
+    fn defaults_apply_when_only_the_database_is_set() {
+        let c = parse(&[DB]).expect("valid");
+        assert_eq!(c.database_pool_size, 20);
+        assert_eq!(c.database_connect_timeout, Duration::from_secs(30));
+        assert_eq!(c.public_url.as_str(), "http://127.0.0.1:3000/");
+        assert_eq!(c.app_env, AppEnv::Development);
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.site_addr, None);
+        assert!(!c.public_url_is_https());
+    }
+
+    #[test]
+    fn good_values_are_parsed() {
+        let c = parse(&[
+            DB,
+            ("DATABASE_POOL_SIZE", "5"),
+            ("DATABASE_CONNECT_TIMEOUT_SECS", "2"),
+            ("PUBLIC_URL", "https://threadr.example"),
+            ("APP_ENV", "Production"),
+            ("LOG_FORMAT", "pretty"),
+            ("RUST_LOG", "info,threadr=debug"),
+            ("LEPTOS_SITE_ADDR", "0.0.0.0:8080"),
+        ])
+        .expect("valid");
+        assert_eq!(c.database_pool_size, 5);
+        assert_eq!(c.database_connect_timeout, Duration::from_secs(2));
+        assert!(c.public_url_is_https());
+        assert!(c.is_production());
+        assert_eq!(c.log_format, LogFormat::Pretty);
+        assert_eq!(c.site_addr, Some("0.0.0.0:8080".parse().unwrap()));
+    }
+
+    #[test]
+    fn missing_database_url_is_named() {
+        let e = parse(&[]).unwrap_err();
+        assert_eq!(vars_named(&e), ["DATABASE_URL"]);
+        assert!(e.to_string().contains("DATABASE_URL is not set"));
+    }
+
+    #[test]
+    fn every_malformed_variable_is_named_at_once() {
+        let e = parse(&[
+            ("DATABASE_URL", "not a url"),
+            ("DATABASE_POOL_SIZE", "0"),
+            ("DATABASE_CONNECT_TIMEOUT_SECS", "soon"),
+            ("PUBLIC_URL", "ftp://x"),
+            ("APP_ENV", "staging"),
+            ("LOG_FORMAT", "xml"),
+            ("LEPTOS_SITE_ADDR", "localhost"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            vars_named(&e),
+            ["DATABASE_URL", "DATABASE_POOL_SIZE", "DATABASE_CONNECT_TIMEOUT_SECS", "APP_ENV", "PUBLIC_URL", "LOG_FORMAT", "LEPTOS_SITE_ADDR"]
+        );
+    }
+
+    #[test]
+    fn pool_size_bounds() {
+        assert!(parse(&[DB, ("DATABASE_POOL_SIZE", "1")]).is_ok());
+        assert!(parse(&[DB, ("DATABASE_POOL_SIZE", "1000")]).is_ok());
+        assert!(parse(&[DB, ("DATABASE_POOL_SIZE", "1001")]).is_err());
+        assert!(parse(&[DB, ("DATABASE_POOL_SIZE", "-3")]).is_err());
+    }
+
+    #[test]
+    fn production_requires_a_public_url() {
+        let e = parse(&[DB, ("APP_ENV", "production")]).unwrap_err();
+        assert_eq!(vars_named(&e), ["PUBLIC_URL"]);
+    }
+
+    #[test]
+    fn secrets_never_appear_in_errors_or_reports() {
+        let e = parse(&[("DATABASE_URL", "mysecretpassword")]).unwrap_err();
+        assert!(!e.to_string().contains("mysecretpassword"));
+
+        let report = report(|k| (k == "DATABASE_URL").then(|| "postgres://u:hunter2@db.internal:5432/app".to_string()));
+        let line = &report.iter().find(|(k, _)| *k == "DATABASE_URL").unwrap().1;
+        assert!(!line.contains("hunter2"), "{line}");
+        assert!(line.contains("db.internal"), "{line}");
+    }
+
+    #[test]
+    fn report_marks_missing_required_and_defaults() {
+        let report = report(|_| None);
+        let get = |name| report.iter().find(|(k, _)| *k == name).unwrap().1.clone();
+        assert_eq!(get("DATABASE_URL"), "MISSING (required)");
+        assert_eq!(get("DATABASE_POOL_SIZE"), "default: 20");
+    }
+
+    #[test]
+    fn mask_secret_hides_plain_secrets() {
+        assert_eq!(mask_secret("sk_live_abc"), "hidden, 11 characters");
+    }
+}

@@ -1,0 +1,63 @@
+//! The axum router: Leptos pages and server functions, health, static assets, and the
+//! middleware every response passes through.
+
+mod assets;
+mod health;
+mod request_id;
+pub mod security;
+
+use axum::{Router, extract::DefaultBodyLimit, routing::get};
+use http::StatusCode;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, ResponseOptions, generate_route_list};
+use tower::ServiceBuilder;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+
+use super::state::AppState;
+use crate::app::{App, shell};
+
+/// Ordinary requests may carry at most this much body; larger ones get 413.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let leptos_options = state.leptos_options.clone();
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let page_shell = move || shell(leptos_options.clone());
+    let fallback_shell = shell;
+
+    let middleware = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(request_id::sanitize))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(TraceLayer::new_for_http().make_span_with(request_id::span).on_response(request_id::on_response))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(axum::middleware::from_fn_with_state(security::Headers::new(&state.config, &state.leptos_options), security::apply))
+        .layer(CatchPanicLayer::custom(security::panic_response))
+        .layer(CompressionLayer::new())
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+
+    Router::new()
+        .route("/health", get(health::health))
+        .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), assets::pkg_service(&state.leptos_options))
+        .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, fallback_shell))
+        .layer(middleware)
+        .with_state(state)
+}
+
+/// Sets the status of the page being rendered on the server (404 page, error page).
+pub fn set_page_status(status: u16) {
+    if let Some(response) = use_context::<ResponseOptions>() {
+        response.set_status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    }
+}

@@ -1,0 +1,87 @@
+//! `TestApp`: the production router on a loopback port, with the test's own database.
+
+use leptos::prelude::LeptosOptions;
+use reqwest::{Client, Response};
+use sqlx::PgPool;
+use std::{collections::HashMap, net::SocketAddr};
+use threadr::server::{config::Config, serve, state::AppState};
+use tokio::{net::TcpListener, sync::oneshot};
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: Client,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+/// Configuration as the binary would parse it from these variables (plus a database URL).
+pub fn config_with(vars: &[(&str, &str)]) -> Config {
+    let mut map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    map.entry("DATABASE_URL".into()).or_insert_with(|| "postgres://unused@127.0.0.1:1/unused".into());
+    Config::from_lookup(|k| map.get(k).cloned()).expect("test configuration is valid")
+}
+
+pub fn site_options() -> LeptosOptions {
+    // No hash file exists next to a test binary, so test servers use plain asset names.
+    LeptosOptions::builder().output_name("threadr").site_root("target/site").site_pkg_dir("pkg").hash_files(false).build()
+}
+
+impl TestApp {
+    pub async fn spawn(pool: PgPool) -> Self {
+        Self::spawn_with(pool, config_with(&[])).await
+    }
+
+    pub async fn spawn_with(pool: PgPool, config: Config) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let state = AppState::new(config, site_options(), pool);
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            serve::serve(listener, state, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("server runs");
+        });
+        let client = Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        Self { addr, client, shutdown: Some(tx) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("request sent")
+    }
+
+    /// Calls a server function the way the browser does (form-encoded POST).
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> Response {
+        self.client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .body(serde_urlencoded(form))
+            .send()
+            .await
+            .expect("request sent")
+    }
+}
+
+fn serde_urlencoded(form: &[(&str, &str)]) -> String {
+    form.iter()
+        .map(|(k, v)| format!("{}={}", url::form_urlencoded::byte_serialize(k.as_bytes()).collect::<String>(), url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
