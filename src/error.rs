@@ -4,12 +4,12 @@
 //! never travel in it; they are logged on the server next to the request id, and
 //! `Internal` carries that id so support can find the log line.
 
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::{
     Bytes,
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
 };
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "kind", rename_all = "snake_case")]

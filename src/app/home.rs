@@ -6,8 +6,14 @@ use crate::features::status::LiveStatusCard;
 /// What Threadr does, one card per capability.
 const CAPABILITIES: &[(&str, &str)] = &[
     ("X threads", "Paste text or a link and get numbered posts that each fit X's 280-character limit."),
-    ("Product descriptions", "Name, category, key facts and tone in; a title and a description out, ready for your shop."),
-    ("Formal letters", "Demand letters, complaints and refund requests drafted for you and reviewed before they are sent."),
+    (
+        "Product descriptions",
+        "Name, category, key facts and tone in; a title and a description out, ready for your shop.",
+    ),
+    (
+        "Formal letters",
+        "Demand letters, complaints and refund requests drafted for you and reviewed before they are sent.",
+    ),
     ("Marketplace", "Sell what you make with Stripe payouts, search, cart, reviews and messages with buyers."),
 ];
 

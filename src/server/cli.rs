@@ -58,7 +58,8 @@ pub async fn run() -> ExitCode {
 
 /// `.env` is a development convenience; production reads the real environment only.
 fn load_dotenv() {
-    let production = std::env::var("APP_ENV").is_ok_and(|v| v.eq_ignore_ascii_case("production") || v.eq_ignore_ascii_case("prod"));
+    let production =
+        std::env::var("APP_ENV").is_ok_and(|v| v.eq_ignore_ascii_case("production") || v.eq_ignore_ascii_case("prod"));
     if !production {
         let _ = dotenvy::dotenv();
     }

@@ -16,14 +16,62 @@ pub struct VarSpec {
 }
 
 pub const VARS: &[VarSpec] = &[
-    VarSpec { name: "DATABASE_URL", required: true, secret: true, default: None, description: "PostgreSQL connection URL. The run and test scripts start a private PostgreSQL and set it when unset." },
-    VarSpec { name: "DATABASE_POOL_SIZE", required: false, secret: false, default: Some("20"), description: "Maximum database connections per app instance (1–1000)." },
-    VarSpec { name: "DATABASE_CONNECT_TIMEOUT_SECS", required: false, secret: false, default: Some("30"), description: "How long start-up retries an unreachable database before giving up (0–600)." },
-    VarSpec { name: "PUBLIC_URL", required: false, secret: false, default: Some("http://127.0.0.1:3000"), description: "The address users reach the app at; used in links and, when https, turns on HSTS. Required in production." },
-    VarSpec { name: "APP_ENV", required: false, secret: false, default: Some("development"), description: "`development` or `production`." },
-    VarSpec { name: "LOG_FORMAT", required: false, secret: false, default: Some("json"), description: "`json` (one object a line) or `pretty`." },
-    VarSpec { name: "RUST_LOG", required: false, secret: false, default: Some("info"), description: "Log filter, e.g. `info,threadr=debug`." },
-    VarSpec { name: "LEPTOS_SITE_ADDR", required: false, secret: false, default: Some("127.0.0.1:3000"), description: "Address and port the server listens on (overrides `Leptos.toml`)." },
+    VarSpec {
+        name: "DATABASE_URL",
+        required: true,
+        secret: true,
+        default: None,
+        description: "PostgreSQL connection URL. The run and test scripts start a private PostgreSQL and set it when unset.",
+    },
+    VarSpec {
+        name: "DATABASE_POOL_SIZE",
+        required: false,
+        secret: false,
+        default: Some("20"),
+        description: "Maximum database connections per app instance (1–1000).",
+    },
+    VarSpec {
+        name: "DATABASE_CONNECT_TIMEOUT_SECS",
+        required: false,
+        secret: false,
+        default: Some("30"),
+        description: "How long start-up retries an unreachable database before giving up (0–600).",
+    },
+    VarSpec {
+        name: "PUBLIC_URL",
+        required: false,
+        secret: false,
+        default: Some("http://127.0.0.1:3000"),
+        description: "The address users reach the app at; used in links and, when https, turns on HSTS. Required in production.",
+    },
+    VarSpec {
+        name: "APP_ENV",
+        required: false,
+        secret: false,
+        default: Some("development"),
+        description: "`development` or `production`.",
+    },
+    VarSpec {
+        name: "LOG_FORMAT",
+        required: false,
+        secret: false,
+        default: Some("json"),
+        description: "`json` (one object a line) or `pretty`.",
+    },
+    VarSpec {
+        name: "RUST_LOG",
+        required: false,
+        secret: false,
+        default: Some("info"),
+        description: "Log filter, e.g. `info,threadr=debug`.",
+    },
+    VarSpec {
+        name: "LEPTOS_SITE_ADDR",
+        required: false,
+        secret: false,
+        default: Some("127.0.0.1:3000"),
+        description: "Address and port the server listens on (overrides `Leptos.toml`).",
+    },
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,11 +128,11 @@ impl Config {
         let vars = Vars { lookup: &lookup };
 
         let database = vars.required("DATABASE_URL", &mut errors, |v| {
-            PgConnectOptions::from_str(v).map_err(|_| "expected a URL like postgres://user:password@host:5432/db".to_string())
+            PgConnectOptions::from_str(v)
+                .map_err(|_| "expected a URL like postgres://user:password@host:5432/db".to_string())
         });
-        let database_pool_size = vars.parsed("DATABASE_POOL_SIZE", &mut errors, |v| {
-            ranged::<u32>(v, 1, 1000, "a whole number of connections")
-        });
+        let database_pool_size = vars
+            .parsed("DATABASE_POOL_SIZE", &mut errors, |v| ranged::<u32>(v, 1, 1000, "a whole number of connections"));
         let database_connect_timeout = vars.parsed("DATABASE_CONNECT_TIMEOUT_SECS", &mut errors, |v| {
             ranged::<u64>(v, 0, 600, "a whole number of seconds").map(Duration::from_secs)
         });
@@ -109,7 +157,9 @@ impl Config {
             _ => Err("expected `json` or `pretty`".to_string()),
         });
         let log_filter = vars.parsed("RUST_LOG", &mut errors, |v| {
-            tracing_subscriber::EnvFilter::try_new(v).map(|_| v.to_string()).map_err(|e| format!("not a valid log filter ({e})"))
+            tracing_subscriber::EnvFilter::try_new(v)
+                .map(|_| v.to_string())
+                .map_err(|e| format!("not a valid log filter ({e})"))
         });
         let site_addr = match lookup("LEPTOS_SITE_ADDR") {
             None => None,
@@ -123,11 +173,24 @@ impl Config {
         };
 
         match (database, database_pool_size, database_connect_timeout, public_url, app_env, log_format, log_filter) {
-            (Some(database), Some(database_pool_size), Some(database_connect_timeout), Some(public_url), Some(app_env), Some(log_format), Some(log_filter))
-                if errors.is_empty() =>
-            {
-                Ok(Config { database, database_pool_size, database_connect_timeout, public_url, app_env, log_format, log_filter, site_addr })
-            }
+            (
+                Some(database),
+                Some(database_pool_size),
+                Some(database_connect_timeout),
+                Some(public_url),
+                Some(app_env),
+                Some(log_format),
+                Some(log_filter),
+            ) if errors.is_empty() => Ok(Config {
+                database,
+                database_pool_size,
+                database_connect_timeout,
+                public_url,
+                app_env,
+                log_format,
+                log_filter,
+                site_addr,
+            }),
             _ => Err(ConfigErrors(errors)),
         }
     }
@@ -142,7 +205,12 @@ impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
         VARS.iter().find(|v| v.name == name)
     }
 
-    fn required<T>(&self, name: &'static str, errors: &mut Vec<ConfigError>, parse: impl Fn(&str) -> Result<T, String>) -> Option<T> {
+    fn required<T>(
+        &self,
+        name: &'static str,
+        errors: &mut Vec<ConfigError>,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
         match (self.lookup)(name).filter(|v| !v.trim().is_empty()) {
             None => {
                 errors.push(ConfigError::new(name, "is not set"));
@@ -153,12 +221,23 @@ impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
     }
 
     /// An optional variable: its default from [`VARS`] when unset.
-    fn parsed<T>(&self, name: &'static str, errors: &mut Vec<ConfigError>, parse: impl Fn(&str) -> Result<T, String>) -> Option<T> {
+    fn parsed<T>(
+        &self,
+        name: &'static str,
+        errors: &mut Vec<ConfigError>,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
         let value = (self.lookup)(name).or_else(|| Self::spec(name).and_then(|s| s.default).map(str::to_string))?;
         self.parse(name, &value, errors, parse)
     }
 
-    fn parse<T>(&self, name: &'static str, value: &str, errors: &mut Vec<ConfigError>, parse: impl Fn(&str) -> Result<T, String>) -> Option<T> {
+    fn parse<T>(
+        &self,
+        name: &'static str,
+        value: &str,
+        errors: &mut Vec<ConfigError>,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
         match parse(value.trim()) {
             Ok(v) => Some(v),
             Err(problem) => {
@@ -316,7 +395,15 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             vars_named(&e),
-            ["DATABASE_URL", "DATABASE_POOL_SIZE", "DATABASE_CONNECT_TIMEOUT_SECS", "APP_ENV", "PUBLIC_URL", "LOG_FORMAT", "LEPTOS_SITE_ADDR"]
+            [
+                "DATABASE_URL",
+                "DATABASE_POOL_SIZE",
+                "DATABASE_CONNECT_TIMEOUT_SECS",
+                "APP_ENV",
+                "PUBLIC_URL",
+                "LOG_FORMAT",
+                "LEPTOS_SITE_ADDR"
+            ]
         );
     }
 

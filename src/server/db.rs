@@ -35,17 +35,20 @@ pub async fn connect(config: &Config) -> Result<PgPool, StartupError> {
     let mut attempt = 1u32;
     loop {
         let remaining = window.saturating_sub(started.elapsed()).max(Duration::from_millis(100));
-        let error = match tokio::time::timeout(remaining.min(ATTEMPT_TIMEOUT), PgConnection::connect_with(&config.database)).await {
-            Ok(Ok(probe)) => {
-                let _ = probe.close().await;
-                match pool_options(config).connect_with(config.database.clone()).await {
-                    Ok(pool) => return Ok(pool),
-                    Err(e) => e.to_string(),
+        let error =
+            match tokio::time::timeout(remaining.min(ATTEMPT_TIMEOUT), PgConnection::connect_with(&config.database))
+                .await
+            {
+                Ok(Ok(probe)) => {
+                    let _ = probe.close().await;
+                    match pool_options(config).connect_with(config.database.clone()).await {
+                        Ok(pool) => return Ok(pool),
+                        Err(e) => e.to_string(),
+                    }
                 }
-            }
-            Ok(Err(e)) => e.to_string(),
-            Err(_) => format!("no answer within {} s", remaining.min(ATTEMPT_TIMEOUT).as_secs_f64()),
-        };
+                Ok(Err(e)) => e.to_string(),
+                Err(_) => format!("no answer within {} s", remaining.min(ATTEMPT_TIMEOUT).as_secs_f64()),
+            };
         let waited = started.elapsed();
         if waited + delay > window {
             return Err(StartupError::DatabaseUnreachable { waited, attempts: attempt, last_error: error });

@@ -114,7 +114,11 @@ mod tests {
     fn configuration_problems_exit_with_2() {
         let e = StartupError::Config(ConfigErrors(vec![ConfigError { var: "X", problem: "is not set".into() }]));
         assert_eq!(e.exit_code(), 2);
-        let e = StartupError::DatabaseUnreachable { waited: Duration::from_secs(30), attempts: 9, last_error: "refused".into() };
+        let e = StartupError::DatabaseUnreachable {
+            waited: Duration::from_secs(30),
+            attempts: 9,
+            last_error: "refused".into(),
+        };
         assert_eq!(e.exit_code(), 1);
         assert!(e.to_string().contains("unreachable"));
     }

@@ -21,7 +21,11 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
 
 /// Serves the app on `listener` until `shutdown` resolves, then lets in-flight requests finish.
 /// Tests call this with their own listener and state.
-pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), StartupError> {
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartupError> {
     let app = http::router(state);
     // Without TCP_NODELAY small responses wait ~40 ms on delayed ACKs (20x less throughput).
     let listener = listener.tap_io(|tcp| {
@@ -44,9 +48,8 @@ pub fn site_options(config: &Config) -> Result<LeptosOptions, StartupError> {
     if options.hash_files {
         // Leptos reads the hash file next to the executable on the first page request and
         // panics if it is missing; refuse to start instead.
-        let hash_file = std::env::current_exe()
-            .ok()
-            .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())));
+        let hash_file =
+            std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())));
         if !hash_file.as_deref().is_some_and(Path::exists) {
             return Err(StartupError::Site(format!(
                 "hash-files is on but {} is missing: build with `cargo leptos build`, or set LEPTOS_HASH_FILES=false",
@@ -84,7 +87,8 @@ mod tests {
     /// cargo-leptos reads Cargo.toml, the server reads Leptos.toml: the values both need must agree.
     #[test]
     fn leptos_toml_agrees_with_cargo_toml() {
-        let build = get_config_from_str(include_str!("../../Cargo.toml")).expect("Cargo.toml has [package.metadata.leptos]");
+        let build =
+            get_config_from_str(include_str!("../../Cargo.toml")).expect("Cargo.toml has [package.metadata.leptos]");
         let run = get_config_from_str(include_str!("../../Leptos.toml")).expect("Leptos.toml parses");
         assert_eq!(build.output_name, run.output_name);
         assert_eq!(build.site_root, run.site_root);

@@ -95,7 +95,10 @@ fn an_unreachable_database_gives_up_after_the_retry_window_with_a_clear_message(
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("database is unreachable") && stderr.contains("DATABASE_CONNECT_TIMEOUT_SECS"), "{stderr}");
-    assert!(elapsed >= Duration::from_millis(1500) && elapsed < Duration::from_secs(10), "retried for the window: {elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_millis(1500) && elapsed < Duration::from_secs(10),
+        "retried for the window: {elapsed:?}"
+    );
     let stdout = text(&out.stdout);
     assert!(stdout.contains("retrying"), "each retry is logged: {stdout}");
 }

@@ -22,7 +22,12 @@ pub fn config_with(vars: &[(&str, &str)]) -> Config {
 
 pub fn site_options() -> LeptosOptions {
     // No hash file exists next to a test binary, so test servers use plain asset names.
-    LeptosOptions::builder().output_name("threadr").site_root("target/site").site_pkg_dir("pkg").hash_files(false).build()
+    LeptosOptions::builder()
+        .output_name("threadr")
+        .site_root("target/site")
+        .site_pkg_dir("pkg")
+        .hash_files(false)
+        .build()
 }
 
 impl TestApp {
@@ -42,11 +47,8 @@ impl TestApp {
             .await
             .expect("server runs");
         });
-        let client = Client::builder()
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("http client");
+        let client =
+            Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().expect("http client");
         Self { addr, client, shutdown: Some(tx) }
     }
 
@@ -73,7 +75,13 @@ impl TestApp {
 
 fn serde_urlencoded(form: &[(&str, &str)]) -> String {
     form.iter()
-        .map(|(k, v)| format!("{}={}", url::form_urlencoded::byte_serialize(k.as_bytes()).collect::<String>(), url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()))
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                url::form_urlencoded::byte_serialize(k.as_bytes()).collect::<String>(),
+                url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()
+            )
+        })
         .collect::<Vec<_>>()
         .join("&")
 }

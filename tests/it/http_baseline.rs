@@ -109,7 +109,14 @@ async fn responses_are_compressed_with_brotli_or_gzip(pool: PgPool) {
 async fn bodies_over_two_megabytes_get_413_and_smaller_ones_are_read(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let big = vec![b'a'; 2 * 1024 * 1024 + 1];
-    let res = app.client.post(app.url("/api/status/live")).header("content-type", "application/x-www-form-urlencoded").body(big).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/status/live"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 413);
 
     let res = app.call("status/live", &[]).await;

@@ -111,4 +111,3 @@ fn SystemStatusView(status: SystemStatus) -> impl IntoView {
         </dl>
     }
 }
-

@@ -40,7 +40,10 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(request_id::span).on_response(request_id::on_response))
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(axum::middleware::from_fn_with_state(security::Headers::new(&state.config, &state.leptos_options), security::apply))
+        .layer(axum::middleware::from_fn_with_state(
+            security::Headers::new(&state.config, &state.leptos_options),
+            security::apply,
+        ))
         .layer(CatchPanicLayer::custom(security::panic_response))
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

@@ -7,7 +7,10 @@ use axum::{
 };
 use http::{
     HeaderName, HeaderValue, StatusCode,
-    header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS},
+    header::{
+        CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS,
+        X_FRAME_OPTIONS,
+    },
     request::Parts,
 };
 use leptos::{
@@ -45,13 +48,11 @@ pub async fn apply(State(policy): State<Headers>, mut req: Request, next: Next) 
     let nonce = Nonce::new();
     req.extensions_mut().insert(CspNonce(nonce.as_inner().clone()));
     let mut res = next.run(req).await;
-    let is_page = res
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
+    let is_page =
+        res.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
     let csp = if is_page {
-        HeaderValue::from_str(&page_csp(&nonce, policy.live_reload_port)).unwrap_or(HeaderValue::from_static(NON_PAGE_CSP))
+        HeaderValue::from_str(&page_csp(&nonce, policy.live_reload_port))
+            .unwrap_or(HeaderValue::from_static(NON_PAGE_CSP))
     } else {
         HeaderValue::from_static(NON_PAGE_CSP)
     };
