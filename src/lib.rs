@@ -7,6 +7,7 @@
 pub mod app;
 pub mod error;
 pub mod features;
+pub mod money;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

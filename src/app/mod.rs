@@ -19,6 +19,7 @@ use leptos_router::{
     path,
 };
 
+use crate::features::email::{MailPage, MailboxPage};
 use crate::features::status::StatusPage;
 use crate::ui::toast::{Toasts, provide_toasts};
 
@@ -40,6 +41,8 @@ pub fn App() -> impl IntoView {
                     // Async: the status code (503 when the database is down) is known before the
                     // first byte is sent.
                     <Route path=path!("/status") view=StatusPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/mail") view=MailboxPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/mail/:id") view=MailPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <layout::Footer/>

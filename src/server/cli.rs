@@ -9,6 +9,7 @@ use super::{
     error::StartupError,
     serve, telemetry,
 };
+use crate::features::email;
 
 #[derive(Parser)]
 #[command(name = "threadr", version, about = "Threadr: threads, product descriptions, letters and a marketplace")]
@@ -25,6 +26,8 @@ enum Command {
     Migrate,
     /// Print every configuration variable (secrets masked) and whether the set is valid.
     CheckConfig,
+    /// Send every email that is due now, then exit (for cron, or to drain a backlog).
+    ProcessMail,
 }
 
 pub async fn run() -> ExitCode {
@@ -45,6 +48,7 @@ pub async fn run() -> ExitCode {
     let result = match command {
         Command::Serve | Command::CheckConfig => serve::run(config).await,
         Command::Migrate => migrate(config).await,
+        Command::ProcessMail => process_mail(config).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -70,6 +74,18 @@ async fn migrate(config: Config) -> Result<(), StartupError> {
     db::migrate(&pool).await?;
     let applied = db::MIGRATOR.iter().count();
     println!("migrations up to date ({applied} known)");
+    Ok(())
+}
+
+async fn process_mail(config: Config) -> Result<(), StartupError> {
+    let pool = db::connect(&config).await?;
+    db::migrate(&pool).await?;
+    let worker = email::worker_from_config(&config, &pool).map_err(StartupError::Email)?;
+    let report = worker.drain().await;
+    println!(
+        "claimed {}, sent {}, failed (will retry) {}, dead {}",
+        report.claimed, report.sent, report.failed, report.dead
+    );
     Ok(())
 }
 

@@ -87,6 +87,23 @@ pub enum LogFormat {
 }
 
 #[derive(Clone)]
+pub struct EmailConfig {
+    pub smtp_url: Option<String>,
+    pub resend_api_key: Option<String>,
+    pub resend_base_url: Url,
+    pub from: String,
+    pub worker_concurrency: usize,
+    pub max_attempts: i32,
+    pub retry_base: Duration,
+}
+
+impl EmailConfig {
+    pub fn has_provider(&self) -> bool {
+        self.smtp_url.is_some() || self.resend_api_key.is_some()
+    }
+}
+
+#[derive(Clone)]
 pub struct Config {
     pub database: PgConnectOptions,
     pub database_pool_size: u32,
@@ -96,6 +113,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub log_filter: String,
     pub site_addr: Option<SocketAddr>,
+    pub email: EmailConfig,
 }
 
 impl fmt::Debug for Config {
@@ -172,7 +190,9 @@ impl Config {
             },
         };
 
-        match (database, database_pool_size, database_connect_timeout, public_url, app_env, log_format, log_filter) {
+        let email = email_config(&vars, &lookup, app_env, &mut errors);
+
+        match (database, database_pool_size, database_connect_timeout, public_url, app_env, log_format, log_filter, email) {
             (
                 Some(database),
                 Some(database_pool_size),
@@ -181,6 +201,7 @@ impl Config {
                 Some(app_env),
                 Some(log_format),
                 Some(log_filter),
+                Some(email),
             ) if errors.is_empty() => Ok(Config {
                 database,
                 database_pool_size,
@@ -190,10 +211,62 @@ impl Config {
                 log_format,
                 log_filter,
                 site_addr,
+                email,
             }),
             _ => Err(ConfigErrors(errors)),
         }
     }
+}
+
+fn email_config<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<'_, F>,
+    lookup: &F,
+    app_env: Option<AppEnv>,
+    errors: &mut Vec<ConfigError>,
+) -> Option<EmailConfig> {
+    let set = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+    let smtp_url = match set("SMTP_URL") {
+        None => Some(None),
+        Some(v) => vars.parse("SMTP_URL", &v, errors, |v| match Url::parse(v) {
+            Ok(u) if matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some() => Ok(Some(v.to_string())),
+            _ => Err("expected smtp://host:port or smtps://host:port".to_string()),
+        }),
+    };
+    let resend_api_key = set("RESEND_API_KEY");
+    let resend_base_url = vars.parsed("RESEND_BASE_URL", errors, |v| {
+        let mut url = Url::parse(v).map_err(|_| "expected an absolute http(s) URL".to_string())?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err("expected an absolute http(s) URL".to_string());
+        }
+        if !url.path().ends_with('/') {
+            url.set_path(&format!("{}/", url.path()));
+        }
+        Ok(url)
+    });
+    let has_provider = smtp_url.as_ref().is_some_and(Option::is_some) || resend_api_key.is_some();
+    if app_env == Some(AppEnv::Production) && has_provider && set("EMAIL_FROM").is_none() {
+        errors.push(ConfigError::new("EMAIL_FROM", "is required when APP_ENV=production and a mail provider is set"));
+    }
+    let from = vars.parsed("EMAIL_FROM", errors, |v| {
+        v.parse::<lettre::message::Mailbox>()
+            .map(|m| m.to_string())
+            .map_err(|_| "expected an address like `Threadr <no-reply@example.com>`".to_string())
+    });
+    let worker_concurrency =
+        vars.parsed("EMAIL_WORKER_CONCURRENCY", errors, |v| ranged::<usize>(v, 1, 64, "a whole number of loops"));
+    let max_attempts = vars.parsed("EMAIL_MAX_ATTEMPTS", errors, |v| ranged::<i32>(v, 1, 50, "a whole number of attempts"));
+    let retry_base = vars.parsed("EMAIL_RETRY_BASE_SECS", errors, |v| {
+        ranged::<u64>(v, 1, 3600, "a whole number of seconds").map(Duration::from_secs)
+    });
+    Some(EmailConfig {
+        smtp_url: smtp_url?,
+        resend_api_key,
+        resend_base_url: resend_base_url?,
+        from: from?,
+        worker_concurrency: worker_concurrency?,
+        max_attempts: max_attempts?,
+        retry_base: retry_base?,
+    })
 }
 
 struct Vars<'a, F: Fn(&str) -> Option<String>> {
@@ -438,6 +511,49 @@ mod tests {
         let get = |name| report.iter().find(|(k, _)| *k == name).unwrap().1.clone();
         assert_eq!(get("DATABASE_URL"), "MISSING (required)");
         assert_eq!(get("DATABASE_POOL_SIZE"), "default: 20");
+    }
+
+    #[test]
+    fn email_defaults_to_the_dev_mailbox() {
+        let c = parse(&[DB]).expect("valid");
+        assert!(!c.email.has_provider());
+        assert_eq!(c.email.worker_concurrency, 4);
+        assert_eq!(c.email.max_attempts, 8);
+        assert_eq!(c.email.retry_base, Duration::from_secs(30));
+        assert_eq!(c.email.resend_base_url.as_str(), "https://api.resend.com/");
+    }
+
+    #[test]
+    fn email_providers_and_bad_values() {
+        let c = parse(&[
+            DB,
+            ("SMTP_URL", "smtp://127.0.0.1:2525"),
+            ("RESEND_API_KEY", "re_123"),
+            ("RESEND_BASE_URL", "http://127.0.0.1:9000/v1"),
+            ("EMAIL_FROM", "Shop <shop@example.com>"),
+        ])
+        .expect("valid");
+        assert!(c.email.has_provider());
+        assert_eq!(c.email.resend_base_url.as_str(), "http://127.0.0.1:9000/v1/");
+        assert_eq!(c.email.from, "Shop <shop@example.com>");
+
+        let e = parse(&[
+            DB,
+            ("SMTP_URL", "http://mail"),
+            ("EMAIL_FROM", "not an address"),
+            ("EMAIL_WORKER_CONCURRENCY", "0"),
+            ("EMAIL_MAX_ATTEMPTS", "many"),
+        ])
+        .unwrap_err();
+        assert_eq!(vars_named(&e), ["SMTP_URL", "EMAIL_FROM", "EMAIL_WORKER_CONCURRENCY", "EMAIL_MAX_ATTEMPTS"]);
+        assert!(!e.to_string().contains("http://mail"), "SMTP_URL is secret");
+    }
+
+    #[test]
+    fn production_with_a_mail_provider_needs_a_sender() {
+        let e = parse(&[DB, ("APP_ENV", "production"), ("PUBLIC_URL", "https://t.example"), ("RESEND_API_KEY", "k")])
+            .unwrap_err();
+        assert_eq!(vars_named(&e), ["EMAIL_FROM"]);
     }
 
     #[test]

@@ -5,7 +5,10 @@ use leptos::prelude::LeptosOptions;
 use std::{future::Future, net::SocketAddr, path::Path};
 use tokio::net::TcpListener;
 
+use tokio_util::sync::CancellationToken;
+
 use super::{config::Config, db, error::StartupError, http, state::AppState};
+use crate::features::email;
 
 pub async fn run(config: Config) -> Result<(), StartupError> {
     let site = site_options(&config)?;
@@ -13,10 +16,24 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
     db::migrate(&pool).await?;
     let addr = site.site_addr;
     let listener = TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })?;
+    let mail_worker = email::worker_from_config(&config, &pool).map_err(StartupError::Email)?;
+
+    let stop = CancellationToken::new();
+    let worker = tokio::spawn(mail_worker.run(stop.child_token()));
     tracing::info!(%addr, version = crate::VERSION, "listening");
-    serve(listener, AppState::new(config, site, pool), shutdown_signal()).await?;
+    let shutdown = {
+        let stop = stop.clone();
+        async move {
+            shutdown_signal().await;
+            stop.cancel();
+        }
+    };
+    let served = serve(listener, AppState::new(config, site, pool), shutdown).await;
+    // HTTP has drained; let the mail worker finish the message in hand.
+    stop.cancel();
+    let _ = worker.await;
     tracing::info!("stopped");
-    Ok(())
+    served
 }
 
 /// Serves the app on `listener` until `shutdown` resolves, then lets in-flight requests finish.

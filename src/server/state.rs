@@ -5,6 +5,7 @@ use std::{sync::Arc, time::Instant};
 
 use super::{config::Config, error::internal};
 use crate::error::AppError;
+use crate::features::email::Mailer;
 
 /// Everything a handler or server function may need. Cheap to clone.
 #[derive(Clone, FromRef)]
@@ -12,12 +13,14 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: PgPool,
     pub config: Arc<Config>,
+    pub mailer: Mailer,
     pub started_at: Instant,
 }
 
 impl AppState {
     pub fn new(config: Config, leptos_options: LeptosOptions, db: PgPool) -> Self {
-        Self { leptos_options, db, config: Arc::new(config), started_at: Instant::now() }
+        let mailer = Mailer::new(&config);
+        Self { leptos_options, db, config: Arc::new(config), mailer, started_at: Instant::now() }
     }
 }
 

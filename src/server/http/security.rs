@@ -57,10 +57,11 @@ pub async fn apply(State(policy): State<Headers>, mut req: Request, next: Next) 
         HeaderValue::from_static(NON_PAGE_CSP)
     };
     let headers = res.headers_mut();
-    headers.insert(CONTENT_SECURITY_POLICY, csp);
+    // A handler that set its own policy (a sandboxed preview) keeps it.
+    headers.entry(CONTENT_SECURITY_POLICY).or_insert(csp);
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
-    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.entry(X_FRAME_OPTIONS).or_insert(HeaderValue::from_static("DENY"));
     headers.insert(
         HeaderName::from_static("permissions-policy"),
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=(self)"),

@@ -1,0 +1,38 @@
+//! Transactional email: a PostgreSQL outbox written in the caller's transaction, a worker
+//! that delivers it through SMTP, an HTTP API or the dev mailbox (with fallback, retries
+//! and dead-lettering), the email templates, and the dev mailbox page at `/admin/mail`.
+//!
+//! Other features send mail with [`Mailer::enqueue`] inside their own transaction.
+
+mod api;
+mod model;
+mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod outbox;
+#[cfg(feature = "ssr")]
+pub mod providers;
+#[cfg(feature = "ssr")]
+pub mod templates;
+#[cfg(feature = "ssr")]
+pub mod worker;
+#[cfg(feature = "ssr")]
+mod wiring;
+
+pub use api::{GetMail, ListMail, MailList, RetryMail, SendTestEmail};
+pub use model::{EmailStatus, MailDetail, MailSummary, OutboxStats};
+pub use pages::{MailPage, MailboxPage};
+#[cfg(feature = "ssr")]
+pub use wiring::{Mailer, html_body_route, providers_from_config, worker_from_config};
+
+/// The absolute http(s) links in a text body, in order, without repeats.
+pub fn links_in(text: &str) -> Vec<String> {
+    let mut links: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        let word = word.trim_end_matches(['.', ',', ')', ';']);
+        if (word.starts_with("https://") || word.starts_with("http://")) && !links.iter().any(|l| l == word) {
+            links.push(word.to_string());
+        }
+    }
+    links
+}

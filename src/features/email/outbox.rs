@@ -1,0 +1,290 @@
+//! The outbox table: enqueue inside the caller's transaction, claim for sending, record the
+//! outcome. All SQL of the email feature lives here.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool};
+use std::{str::FromStr, time::Duration};
+use uuid::Uuid;
+
+use super::model::{EmailStatus, MailDetail, MailSummary, OutboxStats};
+use super::providers::OutgoingEmail;
+use super::templates::{Email, Links, TemplateError, render};
+
+/// The channel the worker listens on; enqueue notifies it (delivered at commit).
+pub const CHANNEL: &str = "email_outbox";
+const MAX_KEY_LEN: usize = 200;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EnqueueError {
+    #[error("invalid recipient address {0:?}")]
+    InvalidRecipient(String),
+    #[error("the idempotency key must be 1 to {MAX_KEY_LEN} characters")]
+    InvalidKey,
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error("could not store the email: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// A recipient address that parsed as a real mailbox address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient(String);
+
+impl Recipient {
+    pub fn parse(raw: &str) -> Result<Self, EnqueueError> {
+        let trimmed = raw.trim();
+        lettre::Address::from_str(trimmed)
+            .map(|a| Recipient(a.to_string()))
+            .map_err(|_| EnqueueError::InvalidRecipient(raw.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Enqueued {
+    pub id: Uuid,
+    /// False when a message with the same idempotency key already existed.
+    pub created: bool,
+}
+
+/// Enqueues `email` for `to` inside the caller's transaction: the row (and the worker's
+/// wake-up) exist only if that transaction commits. Renders now, so bad data fails here.
+pub async fn enqueue<E: Email>(
+    conn: &mut PgConnection,
+    links: &Links,
+    to: &str,
+    email: &E,
+    idempotency_key: &str,
+) -> Result<Enqueued, EnqueueError> {
+    let data = serde_json::to_value(email).map_err(|e| TemplateError::Data { template: E::TEMPLATE, reason: e.to_string() })?;
+    enqueue_json(conn, links, to, E::TEMPLATE, &data, idempotency_key).await
+}
+
+/// Like [`enqueue`] with the template named at run time and its data as JSON.
+pub async fn enqueue_json(
+    conn: &mut PgConnection,
+    links: &Links,
+    to: &str,
+    template: &str,
+    data: &serde_json::Value,
+    idempotency_key: &str,
+) -> Result<Enqueued, EnqueueError> {
+    let recipient = Recipient::parse(to)?;
+    if idempotency_key.is_empty() || idempotency_key.chars().count() > MAX_KEY_LEN {
+        return Err(EnqueueError::InvalidKey);
+    }
+    let rendered = render(template, data, links)?;
+    let inserted: Option<(Uuid,)> = sqlx::query_as(
+        "INSERT INTO email_outbox (idempotency_key, recipient, template, template_data, subject, html_body, text_body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING id",
+    )
+    .bind(idempotency_key)
+    .bind(recipient.as_str())
+    .bind(template)
+    .bind(data)
+    .bind(&rendered.subject)
+    .bind(&rendered.html)
+    .bind(&rendered.text)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some((id,)) = inserted {
+        sqlx::query("SELECT pg_notify($1, '')").bind(CHANNEL).execute(&mut *conn).await?;
+        return Ok(Enqueued { id, created: true });
+    }
+    let (id,): (Uuid,) = sqlx::query_as("SELECT id FROM email_outbox WHERE idempotency_key = $1")
+        .bind(idempotency_key)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(Enqueued { id, created: false })
+}
+
+/// A message claimed by a worker.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Claimed {
+    pub id: Uuid,
+    pub recipient: String,
+    pub subject: String,
+    pub html_body: String,
+    pub text_body: String,
+    pub attempts: i32,
+    pub claim_token: Uuid,
+}
+
+/// Claims up to `limit` due messages (and expired claims of crashed workers) for `lease`.
+/// `SKIP LOCKED` lets any number of workers claim side by side without overlap.
+pub async fn claim(pool: &PgPool, limit: i64, lease: Duration) -> Result<Vec<Claimed>, sqlx::Error> {
+    sqlx::query_as(
+        "UPDATE email_outbox o
+            SET status = 'sending', attempts = o.attempts + 1,
+                locked_until = now() + make_interval(secs => $2), claim_token = gen_random_uuid()
+           FROM (SELECT id FROM email_outbox
+                  WHERE (status IN ('pending', 'failed') AND next_attempt_at <= now())
+                     OR (status = 'sending' AND locked_until <= now())
+                  ORDER BY next_attempt_at
+                  LIMIT $1
+                  FOR UPDATE SKIP LOCKED) due
+          WHERE o.id = due.id
+      RETURNING o.id, o.recipient, o.subject, o.html_body, o.text_body, o.attempts, o.claim_token",
+    )
+    .bind(limit)
+    .bind(lease.as_secs_f64())
+    .fetch_all(pool)
+    .await
+}
+
+/// Records delivery. False when the claim was lost (the lease expired and another worker
+/// took the message), in which case nothing is changed.
+pub async fn mark_sent(pool: &PgPool, claimed: &Claimed, provider: &str) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE email_outbox
+            SET status = 'sent', provider = $3, sent_at = now(), locked_until = NULL, last_error = NULL
+          WHERE id = $1 AND claim_token = $2 AND status = 'sending'",
+    )
+    .bind(claimed.id)
+    .bind(claimed.claim_token)
+    .bind(provider)
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Records a failed attempt: `failed` with the next attempt time, or `dead` when `give_up`.
+pub async fn mark_failed(
+    pool: &PgPool,
+    claimed: &Claimed,
+    error: &str,
+    retry_in: Duration,
+    give_up: bool,
+) -> Result<Option<EmailStatus>, sqlx::Error> {
+    let status = if give_up { EmailStatus::Dead } else { EmailStatus::Failed };
+    let row: Option<(EmailStatus,)> = sqlx::query_as(
+        "UPDATE email_outbox
+            SET status = $3, last_error = $4, next_attempt_at = now() + make_interval(secs => $5), locked_until = NULL
+          WHERE id = $1 AND claim_token = $2 AND status = 'sending'
+      RETURNING status",
+    )
+    .bind(claimed.id)
+    .bind(claimed.claim_token)
+    .bind(status)
+    .bind(error)
+    .bind(retry_in.as_secs_f64())
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(s,)| s))
+}
+
+/// Queue health: counts by status and how long the oldest waiting message has waited.
+pub async fn stats(pool: &PgPool) -> Result<OutboxStats, sqlx::Error> {
+    let counts: Vec<(EmailStatus, i64)> =
+        sqlx::query_as("SELECT status, count(*) FROM email_outbox GROUP BY status").fetch_all(pool).await?;
+    let (oldest,): (Option<f64>,) = sqlx::query_as(
+        "SELECT extract(epoch FROM now() - min(created_at))::float8
+           FROM email_outbox WHERE status IN ('pending', 'failed')",
+    )
+    .fetch_one(pool)
+    .await?;
+    let mut stats = OutboxStats { oldest_waiting_secs: oldest, ..OutboxStats::default() };
+    for (status, n) in counts {
+        match status {
+            EmailStatus::Pending => stats.pending = n,
+            EmailStatus::Sending => stats.sending = n,
+            EmailStatus::Sent => stats.sent = n,
+            EmailStatus::Failed => stats.failed = n,
+            EmailStatus::Dead => stats.dead = n,
+        }
+    }
+    Ok(stats)
+}
+
+const SUMMARY_COLUMNS: &str =
+    "id, recipient, subject, template, status, attempts, last_error, provider, created_at";
+
+/// Newest first, optionally one status, `limit` rows before `before` (keyset pagination).
+pub async fn list(
+    pool: &PgPool,
+    status: Option<EmailStatus>,
+    before: Option<DateTime<Utc>>,
+    limit: i64,
+) -> Result<Vec<MailSummary>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM email_outbox
+          WHERE ($1::email_status IS NULL OR status = $1) AND ($2::timestamptz IS NULL OR created_at < $2)
+          ORDER BY created_at DESC LIMIT $3"
+    ))
+    .bind(status)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn detail(pool: &PgPool, id: Uuid) -> Result<Option<(MailDetail, String)>, sqlx::Error> {
+    let Some(summary) = sqlx::query_as::<_, MailSummary>(&format!("SELECT {SUMMARY_COLUMNS} FROM email_outbox WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let (text_body, html_body, next_attempt_at, sent_at): (String, String, DateTime<Utc>, Option<DateTime<Utc>>) =
+        sqlx::query_as("SELECT text_body, html_body, next_attempt_at, sent_at FROM email_outbox WHERE id = $1")
+            .bind(id)
+            .fetch_one(pool)
+            .await?;
+    let links = super::links_in(&text_body);
+    Ok(Some((MailDetail { summary, text_body, next_attempt_at, sent_at, links }, html_body)))
+}
+
+/// Makes a failed or dead message due again now, with a fresh attempt count.
+pub async fn retry(pool: &PgPool, id: Uuid) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE email_outbox SET status = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL
+          WHERE id = $1 AND status IN ('failed', 'dead')",
+    )
+    .bind(id)
+    .execute(pool)
+    .await?;
+    if result.rows_affected() == 1 {
+        sqlx::query("SELECT pg_notify($1, '')").bind(CHANNEL).execute(pool).await?;
+    }
+    Ok(result.rows_affected() == 1)
+}
+
+/// The dev mailbox provider's delivery: idempotent per outbox message.
+pub async fn store_in_dev_mailbox(pool: &PgPool, email: &OutgoingEmail) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO dev_mailbox (outbox_id, recipient, subject, html_body, text_body)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (outbox_id) DO NOTHING",
+    )
+    .bind(email.id)
+    .bind(&email.to)
+    .bind(&email.subject)
+    .bind(&email.html)
+    .bind(&email.text)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Gives claimed messages that were never attempted back to the queue (on shutdown).
+pub async fn release(pool: &PgPool, claimed: &[Claimed]) -> Result<(), sqlx::Error> {
+    let ids: Vec<Uuid> = claimed.iter().map(|c| c.id).collect();
+    let tokens: Vec<Uuid> = claimed.iter().map(|c| c.claim_token).collect();
+    sqlx::query(
+        "UPDATE email_outbox o
+            SET status = CASE WHEN o.last_error IS NULL THEN 'pending'::email_status ELSE 'failed'::email_status END,
+                attempts = o.attempts - 1, locked_until = NULL, next_attempt_at = now()
+           FROM unnest($1::uuid[], $2::uuid[]) AS r(id, token)
+          WHERE o.id = r.id AND o.claim_token = r.token AND o.status = 'sending'",
+    )
+    .bind(&ids)
+    .bind(&tokens)
+    .execute(pool)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,312 @@
+//! Email templates: one data type per email (what the caller must supply), rendered with
+//! askama (checked at compile time; HTML escaped, text not) into subject, HTML and text.
+//! Every link is absolute, built from `PUBLIC_URL` by [`Links`].
+
+use askama::Template;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use url::Url;
+
+use crate::money::format_minor;
+
+/// Builds absolute links to the app for emails.
+pub struct Links {
+    base: Url,
+}
+
+impl Links {
+    pub fn new(public_url: &Url) -> Self {
+        Self { base: public_url.clone() }
+    }
+
+    pub fn home(&self) -> String {
+        self.page("/")
+    }
+
+    pub fn host(&self) -> String {
+        self.base.host_str().unwrap_or_default().to_string()
+    }
+
+    /// The absolute URL of an app path ("/orders/42").
+    pub fn page(&self, path: impl AsRef<str>) -> String {
+        self.base.join(path.as_ref()).map(String::from).unwrap_or_else(|_| self.base.to_string())
+    }
+
+    pub fn with_token(&self, path: impl AsRef<str>, token: impl AsRef<str>) -> String {
+        let mut url = self.base.join(path.as_ref()).unwrap_or_else(|_| self.base.clone());
+        url.query_pairs_mut().append_pair("token", token.as_ref());
+        url.into()
+    }
+}
+
+/// The rendered message, stored in the outbox at enqueue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("unknown email template `{0}`")]
+    Unknown(String),
+    #[error("template `{template}` has missing or invalid data: {reason}")]
+    Data { template: &'static str, reason: String },
+    #[error("template `{template}` failed to render: {reason}")]
+    Render { template: &'static str, reason: String },
+}
+
+/// One kind of email: its data, subject and the askama templates that render it.
+pub trait Email: Serialize + DeserializeOwned {
+    const TEMPLATE: &'static str;
+    fn subject(&self) -> String;
+    fn render_bodies(&self, links: &Links) -> Result<(String, String), askama::Error>;
+
+    fn render(&self, links: &Links) -> Result<Rendered, TemplateError> {
+        let (html, text) = self
+            .render_bodies(links)
+            .map_err(|e| TemplateError::Render { template: Self::TEMPLATE, reason: e.to_string() })?;
+        Ok(Rendered { subject: self.subject(), html, text })
+    }
+}
+
+/// Declares the HTML and text askama templates of an email data type.
+macro_rules! bodies {
+    ($data:ty, $html:ident = $html_path:tt, $text:ident = $text_path:tt) => {
+        #[derive(Template)]
+        #[template(path = $html_path)]
+        struct $html<'a> {
+            d: &'a $data,
+            links: &'a Links,
+        }
+
+        #[derive(Template)]
+        #[template(path = $text_path)]
+        struct $text<'a> {
+            d: &'a $data,
+            links: &'a Links,
+        }
+
+        impl $data {
+            fn bodies(&self, links: &Links) -> Result<(String, String), askama::Error> {
+                Ok(($html { d: self, links }.render()?, $text { d: self, links }.render()?))
+            }
+        }
+    };
+}
+
+/// Implements [`Email`] for a data type with its template name and subject.
+macro_rules! email {
+    ($data:ty, $name:literal, |$s:ident| $subject:expr) => {
+        impl Email for $data {
+            const TEMPLATE: &'static str = $name;
+            fn subject(&self) -> String {
+                let $s = self;
+                $subject
+            }
+            fn render_bodies(&self, links: &Links) -> Result<(String, String), askama::Error> {
+                self.bodies(links)
+            }
+        }
+    };
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Welcome {
+    pub name: String,
+}
+bodies!(Welcome, WelcomeHtml = "welcome.html", WelcomeText = "welcome.txt");
+email!(Welcome, "welcome", |_d| "Welcome to Threadr".to_string());
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyEmail {
+    pub name: String,
+    pub token: String,
+}
+bodies!(VerifyEmail, VerifyHtml = "verify_email.html", VerifyText = "verify_email.txt");
+email!(VerifyEmail, "verify_email", |_d| "Confirm your email address".to_string());
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    pub name: String,
+    pub token: String,
+}
+bodies!(PasswordReset, ResetHtml = "password_reset.html", ResetText = "password_reset.txt");
+email!(PasswordReset, "password_reset", |_d| "Reset your Threadr password".to_string());
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MagicLink {
+    pub token: String,
+}
+bodies!(MagicLink, MagicHtml = "magic_link.html", MagicText = "magic_link.txt");
+email!(MagicLink, "magic_link", |_d| "Your Threadr sign-in link".to_string());
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Receipt {
+    pub name: String,
+    pub description: String,
+    pub amount_cents: i64,
+    pub currency: String,
+    pub paid_at: DateTime<Utc>,
+}
+impl Receipt {
+    fn amount(&self) -> String {
+        format_minor(self.amount_cents, &self.currency)
+    }
+    fn paid_on(&self) -> String {
+        self.paid_at.format("%-d %B %Y").to_string()
+    }
+}
+bodies!(Receipt, ReceiptHtml = "receipt.html", ReceiptText = "receipt.txt");
+email!(Receipt, "receipt", |d| format!("Your Threadr receipt: {}", d.amount()));
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentFailed {
+    pub name: String,
+    pub plan: String,
+    pub amount_cents: i64,
+    pub currency: String,
+}
+impl PaymentFailed {
+    fn amount(&self) -> String {
+        format_minor(self.amount_cents, &self.currency)
+    }
+}
+bodies!(PaymentFailed, FailedHtml = "payment_failed.html", FailedText = "payment_failed.txt");
+email!(PaymentFailed, "payment_failed", |_d| "Action needed: your payment did not go through".to_string());
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OrderItem {
+    pub title: String,
+    pub quantity: u32,
+    pub unit_price_cents: i64,
+}
+impl OrderItem {
+    fn line_total(&self, currency: &str) -> String {
+        format_minor(self.unit_price_cents.saturating_mul(i64::from(self.quantity)), currency)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OrderPlaced {
+    pub name: String,
+    pub order_number: String,
+    pub currency: String,
+    pub total_cents: i64,
+    pub items: Vec<OrderItem>,
+}
+impl OrderPlaced {
+    fn total(&self) -> String {
+        format_minor(self.total_cents, &self.currency)
+    }
+    fn order_path(&self) -> String {
+        format!("/orders/{}", self.order_number)
+    }
+}
+bodies!(OrderPlaced, PlacedHtml = "order_placed.html", PlacedText = "order_placed.txt");
+email!(OrderPlaced, "order_placed", |d| format!("Order {} confirmed", d.order_number));
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OrderShipped {
+    pub name: String,
+    pub order_number: String,
+    pub carrier: Option<String>,
+    pub tracking_number: Option<String>,
+}
+impl OrderShipped {
+    fn order_path(&self) -> String {
+        format!("/orders/{}", self.order_number)
+    }
+}
+bodies!(OrderShipped, ShippedHtml = "order_shipped.html", ShippedText = "order_shipped.txt");
+email!(OrderShipped, "order_shipped", |d| format!("Order {} has shipped", d.order_number));
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NewMessage {
+    pub name: String,
+    pub sender_name: String,
+    pub preview: String,
+    pub conversation_id: String,
+}
+impl NewMessage {
+    fn conversation_path(&self) -> String {
+        format!("/messages/{}", self.conversation_id)
+    }
+}
+bodies!(NewMessage, MessageHtml = "new_message.html", MessageText = "new_message.txt");
+email!(NewMessage, "new_message", |d| format!("New message from {}", d.sender_name));
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Notice,
+    Warning,
+    Critical,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Alert {
+    pub title: String,
+    pub detail: String,
+    pub severity: Severity,
+}
+impl Alert {
+    fn severity_label(&self) -> &'static str {
+        match self.severity {
+            Severity::Notice => "Notice",
+            Severity::Warning => "Warning",
+            Severity::Critical => "Critical",
+        }
+    }
+}
+bodies!(Alert, AlertHtml = "alert.html", AlertText = "alert.txt");
+email!(Alert, "alert", |d| format!("[Threadr {}] {}", d.severity_label(), d.title));
+
+/// Every template name, for validation and the admin UI.
+pub const TEMPLATES: &[&str] = &[
+    Welcome::TEMPLATE,
+    VerifyEmail::TEMPLATE,
+    PasswordReset::TEMPLATE,
+    MagicLink::TEMPLATE,
+    Receipt::TEMPLATE,
+    PaymentFailed::TEMPLATE,
+    OrderPlaced::TEMPLATE,
+    OrderShipped::TEMPLATE,
+    NewMessage::TEMPLATE,
+    Alert::TEMPLATE,
+];
+
+fn render_as<E: Email>(data: &serde_json::Value, links: &Links) -> Result<Rendered, TemplateError> {
+    let email: E = serde_json::from_value(data.clone())
+        .map_err(|e| TemplateError::Data { template: E::TEMPLATE, reason: e.to_string() })?;
+    email.render(links)
+}
+
+/// Renders a template by name from JSON data (the form stored in the outbox).
+pub fn render(template: &str, data: &serde_json::Value, links: &Links) -> Result<Rendered, TemplateError> {
+    match template {
+        Welcome::TEMPLATE => render_as::<Welcome>(data, links),
+        VerifyEmail::TEMPLATE => render_as::<VerifyEmail>(data, links),
+        PasswordReset::TEMPLATE => render_as::<PasswordReset>(data, links),
+        MagicLink::TEMPLATE => render_as::<MagicLink>(data, links),
+        Receipt::TEMPLATE => render_as::<Receipt>(data, links),
+        PaymentFailed::TEMPLATE => render_as::<PaymentFailed>(data, links),
+        OrderPlaced::TEMPLATE => render_as::<OrderPlaced>(data, links),
+        OrderShipped::TEMPLATE => render_as::<OrderShipped>(data, links),
+        NewMessage::TEMPLATE => render_as::<NewMessage>(data, links),
+        Alert::TEMPLATE => render_as::<Alert>(data, links),
+        other => Err(TemplateError::Unknown(other.to_string())),
+    }
+}
