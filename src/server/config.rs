@@ -66,6 +66,62 @@ pub const VARS: &[VarSpec] = &[
         description: "Log filter, e.g. `info,threadr=debug`.",
     },
     VarSpec {
+        name: "SMTP_URL",
+        required: false,
+        secret: true,
+        default: None,
+        description: "SMTP server for email: `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://…:465` (TLS) or `smtp://host:25` (plain).",
+    },
+    VarSpec {
+        name: "RESEND_API_KEY",
+        required: false,
+        secret: true,
+        default: None,
+        description: "API key of a Resend-style HTTP email API; tried before SMTP when both are set.",
+    },
+    VarSpec {
+        name: "RESEND_BASE_URL",
+        required: false,
+        secret: false,
+        default: Some("https://api.resend.com/"),
+        description: "Base URL of the HTTP email API.",
+    },
+    VarSpec {
+        name: "EMAIL_FROM",
+        required: false,
+        secret: false,
+        default: Some("Threadr <no-reply@threadr.localhost>"),
+        description: "Sender of every email. Required in production when a provider is set.",
+    },
+    VarSpec {
+        name: "EMAIL_WORKER_CONCURRENCY",
+        required: false,
+        secret: false,
+        default: Some("4"),
+        description: "Mail worker loops per instance (1–64).",
+    },
+    VarSpec {
+        name: "EMAIL_MAX_ATTEMPTS",
+        required: false,
+        secret: false,
+        default: Some("8"),
+        description: "Attempts before a message is dead (1–50).",
+    },
+    VarSpec {
+        name: "EMAIL_RETRY_BASE_SECS",
+        required: false,
+        secret: false,
+        default: Some("30"),
+        description: "First retry delay; doubles each attempt (with jitter), capped at 6 h (1–3600).",
+    },
+    VarSpec {
+        name: "EMAIL_LEASE_SECS",
+        required: false,
+        secret: false,
+        default: Some("300"),
+        description: "A worker's claim on a message expires after this; a crashed worker's messages are then sent by another (1–3600).",
+    },
+    VarSpec {
         name: "LEPTOS_SITE_ADDR",
         required: false,
         secret: false,
@@ -95,6 +151,7 @@ pub struct EmailConfig {
     pub worker_concurrency: usize,
     pub max_attempts: i32,
     pub retry_base: Duration,
+    pub lease: Duration,
 }
 
 impl EmailConfig {
@@ -192,7 +249,16 @@ impl Config {
 
         let email = email_config(&vars, &lookup, app_env, &mut errors);
 
-        match (database, database_pool_size, database_connect_timeout, public_url, app_env, log_format, log_filter, email) {
+        match (
+            database,
+            database_pool_size,
+            database_connect_timeout,
+            public_url,
+            app_env,
+            log_format,
+            log_filter,
+            email,
+        ) {
             (
                 Some(database),
                 Some(database_pool_size),
@@ -254,8 +320,12 @@ fn email_config<F: Fn(&str) -> Option<String>>(
     });
     let worker_concurrency =
         vars.parsed("EMAIL_WORKER_CONCURRENCY", errors, |v| ranged::<usize>(v, 1, 64, "a whole number of loops"));
-    let max_attempts = vars.parsed("EMAIL_MAX_ATTEMPTS", errors, |v| ranged::<i32>(v, 1, 50, "a whole number of attempts"));
+    let max_attempts =
+        vars.parsed("EMAIL_MAX_ATTEMPTS", errors, |v| ranged::<i32>(v, 1, 50, "a whole number of attempts"));
     let retry_base = vars.parsed("EMAIL_RETRY_BASE_SECS", errors, |v| {
+        ranged::<u64>(v, 1, 3600, "a whole number of seconds").map(Duration::from_secs)
+    });
+    let lease = vars.parsed("EMAIL_LEASE_SECS", errors, |v| {
         ranged::<u64>(v, 1, 3600, "a whole number of seconds").map(Duration::from_secs)
     });
     Some(EmailConfig {
@@ -266,6 +336,7 @@ fn email_config<F: Fn(&str) -> Option<String>>(
         worker_concurrency: worker_concurrency?,
         max_attempts: max_attempts?,
         retry_base: retry_base?,
+        lease: lease?,
     })
 }
 

@@ -3,6 +3,11 @@
 
 mod cli;
 mod database_outage;
+mod email_mailbox;
+mod email_outbox;
+mod email_worker;
+mod fake_mail_api;
 mod helpers;
 mod http_baseline;
 mod proxy;
+mod smtp_sink;

@@ -15,9 +15,9 @@ pub mod providers;
 #[cfg(feature = "ssr")]
 pub mod templates;
 #[cfg(feature = "ssr")]
-pub mod worker;
-#[cfg(feature = "ssr")]
 mod wiring;
+#[cfg(feature = "ssr")]
+pub mod worker;
 
 pub use api::{GetMail, ListMail, MailList, RetryMail, SendTestEmail};
 pub use model::{EmailStatus, MailDetail, MailSummary, OutboxStats};
@@ -29,10 +29,21 @@ pub use wiring::{Mailer, html_body_route, providers_from_config, worker_from_con
 pub fn links_in(text: &str) -> Vec<String> {
     let mut links: Vec<String> = Vec::new();
     for word in text.split_whitespace() {
-        let word = word.trim_end_matches(['.', ',', ')', ';']);
+        let word = word.trim_start_matches(['(', '<']).trim_end_matches(['.', ',', ')', ';', '>']);
         if (word.starts_with("https://") || word.starts_with("http://")) && !links.iter().any(|l| l == word) {
             links.push(word.to_string());
         }
     }
     links
+}
+
+#[cfg(test)]
+mod tests {
+    use super::links_in;
+
+    #[test]
+    fn finds_links_once_without_trailing_punctuation() {
+        let text = "Open https://a.example/x. Or https://a.example/x, then (http://b.example/y) and ftp://no";
+        assert_eq!(links_in(text), ["https://a.example/x", "http://b.example/y"]);
+    }
 }

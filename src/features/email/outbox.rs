@@ -59,7 +59,8 @@ pub async fn enqueue<E: Email>(
     email: &E,
     idempotency_key: &str,
 ) -> Result<Enqueued, EnqueueError> {
-    let data = serde_json::to_value(email).map_err(|e| TemplateError::Data { template: E::TEMPLATE, reason: e.to_string() })?;
+    let data = serde_json::to_value(email)
+        .map_err(|e| TemplateError::Data { template: E::TEMPLATE, reason: e.to_string() })?;
     enqueue_json(conn, links, to, E::TEMPLATE, &data, idempotency_key).await
 }
 
@@ -201,8 +202,7 @@ pub async fn stats(pool: &PgPool) -> Result<OutboxStats, sqlx::Error> {
     Ok(stats)
 }
 
-const SUMMARY_COLUMNS: &str =
-    "id, recipient, subject, template, status, attempts, last_error, provider, created_at";
+const SUMMARY_COLUMNS: &str = "id, recipient, subject, template, status, attempts, last_error, provider, created_at";
 
 /// Newest first, optionally one status, `limit` rows before `before` (keyset pagination).
 pub async fn list(
@@ -224,10 +224,11 @@ pub async fn list(
 }
 
 pub async fn detail(pool: &PgPool, id: Uuid) -> Result<Option<(MailDetail, String)>, sqlx::Error> {
-    let Some(summary) = sqlx::query_as::<_, MailSummary>(&format!("SELECT {SUMMARY_COLUMNS} FROM email_outbox WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await?
+    let Some(summary) =
+        sqlx::query_as::<_, MailSummary>(&format!("SELECT {SUMMARY_COLUMNS} FROM email_outbox WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
     else {
         return Ok(None);
     };

@@ -32,9 +32,8 @@ fn status_badge(status: EmailStatus) -> impl IntoView {
 pub fn MailboxPage() -> impl IntoView {
     let query = use_query_map();
     let status = move || status_from_query(query.read().get("status"));
-    let before = move || {
-        query.read().get("before").and_then(|raw| DateTime::parse_from_rfc3339(&raw).ok()).map(|t| t.to_utc())
-    };
+    let before =
+        move || query.read().get("before").and_then(|raw| DateTime::parse_from_rfc3339(&raw).ok()).map(|t| t.to_utc());
     let send_test = ServerAction::<SendTestEmail>::new();
     let mail = Resource::new(
         move || (status(), before(), send_test.version().get()),

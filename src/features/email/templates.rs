@@ -310,3 +310,108 @@ pub fn render(template: &str, data: &serde_json::Value, links: &Links) -> Result
         other => Err(TemplateError::Unknown(other.to_string())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn links() -> Links {
+        Links::new(&Url::parse("https://threadr.example").unwrap())
+    }
+
+    fn samples() -> Vec<(&'static str, serde_json::Value)> {
+        vec![
+            ("welcome", json!({ "name": "Ada" })),
+            ("verify_email", json!({ "name": "Ada", "token": "tok/en+1" })),
+            ("password_reset", json!({ "name": "Ada", "token": "reset-1" })),
+            ("magic_link", json!({ "token": "magic-1" })),
+            (
+                "receipt",
+                json!({ "name": "Ada", "description": "Pro plan, 1 month", "amount_cents": 1999, "currency": "usd", "paid_at": "2026-11-27T10:00:00Z" }),
+            ),
+            ("payment_failed", json!({ "name": "Ada", "plan": "Pro", "amount_cents": 1999, "currency": "usd" })),
+            (
+                "order_placed",
+                json!({ "name": "Ada", "order_number": "T-1001", "currency": "eur", "total_cents": 2500,
+                "items": [{ "title": "Mug", "quantity": 2, "unit_price_cents": 1250 }] }),
+            ),
+            (
+                "order_shipped",
+                json!({ "name": "Ada", "order_number": "T-1001", "carrier": "DHL", "tracking_number": null }),
+            ),
+            (
+                "new_message",
+                json!({ "name": "Ada", "sender_name": "Bob", "preview": "Is it still available?", "conversation_id": "c-9" }),
+            ),
+            (
+                "alert",
+                json!({ "title": "Payment failures above 5%", "detail": "12 of 180 in the last hour", "severity": "critical" }),
+            ),
+        ]
+    }
+
+    #[test]
+    fn every_template_renders_subject_html_and_text() {
+        let names: Vec<&str> = samples().iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, TEMPLATES, "a sample for every template");
+        for (name, data) in samples() {
+            let r = render(name, &data, &links()).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(!r.subject.is_empty(), "{name}");
+            assert!(r.html.starts_with("<!DOCTYPE html>"), "{name}");
+            assert!(r.html.contains(&r.subject.replace('&', "&amp;")) || name == "receipt", "{name}: title");
+            assert!(!r.text.contains('<'), "{name}: text has no markup");
+        }
+    }
+
+    #[test]
+    fn every_link_is_absolute_with_the_public_url() {
+        for (name, data) in samples() {
+            let r = render(name, &data, &links()).unwrap();
+            let hrefs: Vec<&str> = r.html.split("href=\"").skip(1).filter_map(|s| s.split('"').next()).collect();
+            assert!(!hrefs.is_empty(), "{name} has links");
+            for href in hrefs {
+                assert!(href.starts_with("https://threadr.example/"), "{name}: {href}");
+            }
+            for link in crate::features::email::links_in(&r.text) {
+                assert!(link.starts_with("https://threadr.example/"), "{name}: {link}");
+            }
+        }
+    }
+
+    #[test]
+    fn tokens_are_url_encoded_in_links() {
+        let r = render("verify_email", &samples()[1].1, &links()).unwrap();
+        assert!(r.text.contains("https://threadr.example/verify-email?token=tok%2Fen%2B1"), "{}", r.text);
+    }
+
+    #[test]
+    fn user_supplied_values_are_escaped_in_html_and_kept_in_text() {
+        let data = json!({ "name": "Ada", "sender_name": "<script>alert(1)</script>", "preview": "5 > 3 & \"quotes\"", "conversation_id": "c" });
+        let r = render("new_message", &data, &links()).unwrap();
+        assert!(!r.html.contains("<script>"), "markup from users is escaped");
+        assert!(r.html.contains("script&#62;alert(1)") || r.html.contains("script&gt;alert(1)"), "{}", r.html);
+        assert!(r.text.contains("5 > 3 & \"quotes\""), "plain text is not HTML-escaped");
+    }
+
+    #[test]
+    fn money_and_dates_are_formatted_for_people() {
+        let r = render("receipt", &samples()[4].1, &links()).unwrap();
+        assert_eq!(r.subject, "Your Threadr receipt: $19.99");
+        assert!(r.text.contains("Paid on 27 November 2026"));
+        let r = render("order_placed", &samples()[6].1, &links()).unwrap();
+        assert!(r.text.contains("2 x Mug: €25.00"), "{}", r.text);
+        assert!(r.text.contains("https://threadr.example/orders/T-1001"));
+    }
+
+    #[test]
+    fn missing_or_wrong_data_and_unknown_templates_are_refused() {
+        let e = render("verify_email", &json!({ "name": "Ada" }), &links()).unwrap_err();
+        assert!(e.to_string().contains("missing field `token`"), "{e}");
+        let e = render("receipt", &json!({ "name": "A", "description": "d", "amount_cents": "lots", "currency": "usd", "paid_at": "2026-11-27T10:00:00Z" }), &links()).unwrap_err();
+        assert!(matches!(e, TemplateError::Data { .. }));
+        let e = render("welcome", &json!({ "name": "Ada", "nmae": "typo" }), &links()).unwrap_err();
+        assert!(e.to_string().contains("unknown field"), "{e}");
+        assert!(matches!(render("nope", &json!({}), &links()), Err(TemplateError::Unknown(_))));
+    }
+}

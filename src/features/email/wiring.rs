@@ -19,7 +19,9 @@ use crate::server::{config::Config, error::internal, state::AppState};
 impl From<EnqueueError> for AppError {
     fn from(error: EnqueueError) -> Self {
         match error {
-            EnqueueError::InvalidRecipient(_) => AppError::invalid("Enter a valid email address, like name@example.com."),
+            EnqueueError::InvalidRecipient(_) => {
+                AppError::invalid("Enter a valid email address, like name@example.com.")
+            }
             EnqueueError::Database(e) => AppError::from(e),
             other => internal("enqueue email", other),
         }
@@ -88,6 +90,7 @@ pub fn worker_from_config(config: &Config, pool: &PgPool) -> Result<Arc<Worker>,
         concurrency: config.email.worker_concurrency,
         max_attempts: config.email.max_attempts,
         retry_base: config.email.retry_base,
+        lease: config.email.lease,
         ..WorkerConfig::default()
     };
     Ok(Arc::new(Worker::new(pool.clone(), providers, config.email.from.clone(), worker_config)))

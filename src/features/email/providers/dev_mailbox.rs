@@ -23,6 +23,6 @@ impl EmailProvider for DevMailbox {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), ProviderError> {
         crate::features::email::outbox::store_in_dev_mailbox(&self.pool, email)
             .await
-        .map_err(|e| ProviderError::retryable("dev-mailbox", e.to_string()))
+            .map_err(|e| ProviderError::retryable("dev-mailbox", e.to_string()))
     }
 }

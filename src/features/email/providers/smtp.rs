@@ -35,8 +35,10 @@ impl EmailProvider for Smtp {
     }
 
     async fn send(&self, email: &OutgoingEmail) -> Result<(), ProviderError> {
-        let from: Mailbox = email.from.parse().map_err(|e| ProviderError::permanent(NAME, format!("bad sender: {e}")))?;
-        let to: Mailbox = email.to.parse().map_err(|e| ProviderError::permanent(NAME, format!("bad recipient: {e}")))?;
+        let from: Mailbox =
+            email.from.parse().map_err(|e| ProviderError::permanent(NAME, format!("bad sender: {e}")))?;
+        let to: Mailbox =
+            email.to.parse().map_err(|e| ProviderError::permanent(NAME, format!("bad recipient: {e}")))?;
         let message = Message::builder()
             .message_id(Some(format!("<{}@{}>", email.id, self.message_id_domain)))
             .from(from)
