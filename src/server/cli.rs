@@ -81,10 +81,16 @@ async fn process_mail(config: Config) -> Result<(), StartupError> {
     let pool = db::connect(&config).await?;
     db::migrate(&pool).await?;
     let worker = email::worker_from_config(&config, &pool).map_err(StartupError::Email)?;
+    let started = std::time::Instant::now();
     let report = worker.drain().await;
+    let seconds = started.elapsed().as_secs_f64();
     println!(
-        "claimed {}, sent {}, failed (will retry) {}, dead {}",
-        report.claimed, report.sent, report.failed, report.dead
+        "claimed {}, sent {}, failed (will retry) {}, dead {} in {seconds:.2} s ({:.0} messages/s)",
+        report.claimed,
+        report.sent,
+        report.failed,
+        report.dead,
+        report.claimed as f64 / seconds.max(1e-9)
     );
     Ok(())
 }

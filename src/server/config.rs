@@ -628,6 +628,14 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_documents_every_variable() {
+        let readme = include_str!("../../README.md");
+        for spec in VARS {
+            assert!(readme.contains(&format!("| `{}` |", spec.name)), "README.md lacks {}", spec.name);
+        }
+    }
+
+    #[test]
     fn mask_secret_hides_plain_secrets() {
         assert_eq!(mask_secret("sk_live_abc"), "hidden, 11 characters");
     }

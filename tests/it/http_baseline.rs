@@ -168,3 +168,15 @@ async fn static_files_and_hashed_assets_have_the_right_caching(pool: PgPool) {
 fn uuid_like() -> String {
     format!("{}-{}", std::process::id(), chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default())
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn head_requests_get_the_headers_of_a_get_without_a_body(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    for path in ["/", "/status", "/health"] {
+        let res = app.client.head(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(res.headers().contains_key("content-security-policy"), "{path}");
+        assert!(res.bytes().await.unwrap().is_empty(), "{path}");
+    }
+    assert_eq!(app.client.head(app.url("/nope")).send().await.unwrap().status(), 404);
+}

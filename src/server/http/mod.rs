@@ -44,6 +44,7 @@ pub fn router(state: AppState) -> Router {
             security::Headers::new(&state.config, &state.leptos_options),
             security::apply,
         ))
+        .layer(axum::middleware::from_fn(head_as_get))
         .layer(CatchPanicLayer::custom(security::panic_response))
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -57,6 +58,19 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, fallback_shell))
         .layer(middleware)
         .with_state(state)
+}
+
+/// Leptos goes on rendering after axum drops a HEAD response's body, and its resources then
+/// panic in background tasks (uptime monitors send HEAD). A HEAD is served as a GET whose body
+/// is read to the end here and then left out.
+async fn head_as_get(mut req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    if req.method() != http::Method::HEAD {
+        return next.run(req).await;
+    }
+    *req.method_mut() = http::Method::GET;
+    let (parts, body) = next.run(req).await.into_parts();
+    let _ = axum::body::to_bytes(body, 16 * 1024 * 1024).await;
+    axum::response::Response::from_parts(parts, axum::body::Body::empty())
 }
 
 /// Sets the status of the page being rendered on the server (404 page, error page).
