@@ -359,3 +359,41 @@ async fn the_configured_worker_uses_the_dev_mailbox_without_providers(pool: PgPo
     assert_eq!(report.sent, 1);
     assert_eq!(row(&pool, "cfg-0").await.provider.as_deref(), Some("dev-mailbox"));
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn an_email_enqueued_in_a_rolled_back_transaction_is_never_sent(pool: PgPool) {
+    use threadr::features::email::{outbox, templates::Welcome};
+    let sink = SmtpSink::start().await;
+    let mut tx = pool.begin().await.unwrap();
+    let links = crate::email_outbox::links();
+    outbox::enqueue(&mut tx, &links, "ada@example.com", &Welcome { name: "Ada".into() }, "rolled-back").await.unwrap();
+    tx.rollback().await.unwrap();
+    let report = worker(&pool, vec![smtp(&sink)], fast()).drain().await;
+    assert_eq!(report.claimed, 0);
+    assert!(sink.messages().await.is_empty());
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn shutdown_finishes_the_message_in_hand_and_gives_back_the_rest(pool: PgPool) {
+    let api = FakeMailApi::start().await;
+    api.set_delay(Duration::from_millis(700));
+    enqueue_welcomes(&pool, 5, "stop").await;
+    let stop = CancellationToken::new();
+    let config = WorkerConfig { concurrency: 1, ..fast() };
+    let running = tokio::spawn(worker(&pool, vec![http(&api)], config).run(stop.clone()));
+    while api.requests().is_empty() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    stop.cancel();
+    tokio::time::timeout(Duration::from_secs(5), running).await.expect("stops promptly").unwrap();
+
+    let counts = statuses(&pool).await;
+    assert_eq!(counts.get("sent"), Some(&1), "the message in hand was finished: {counts:?}");
+    assert_eq!(counts.get("pending"), Some(&4), "the others went back to the queue: {counts:?}");
+    assert_eq!(counts.get("sending"), None);
+    let attempts: i64 = sqlx::query_scalar("SELECT sum(attempts) FROM email_outbox WHERE status = 'pending'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(attempts, 0, "released messages lose no attempt");
+}
