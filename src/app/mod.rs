@@ -1,13 +1,11 @@
 //! The application shell: document, layout and the route table.
 //! Each feature contributes its pages here with one `<Route>` line.
 
-mod error_page;
 mod home;
 mod layout;
 mod not_found;
 mod shell;
 
-pub use error_page::ErrorPage;
 pub use not_found::NotFound;
 pub use shell::shell;
 

@@ -1,6 +1,10 @@
 //! Components shared by every feature.
 
+mod error_page;
+mod loaded;
 pub mod skeleton;
 pub mod toast;
 
+pub use error_page::ErrorPage;
+pub use loaded::loaded;
 pub use skeleton::Skeleton;

@@ -9,9 +9,8 @@ use uuid::Uuid;
 
 use super::api::{RetryMail, SendTestEmail, get_mail, list_mail};
 use super::model::{EmailStatus, MailDetail, MailSummary, OutboxStats};
-use crate::app::ErrorPage;
 use crate::error::AppError;
-use crate::ui::{Skeleton, toast::use_toaster};
+use crate::ui::{ErrorPage, Skeleton, loaded, toast::use_toaster};
 
 fn status_from_query(raw: Option<String>) -> Option<EmailStatus> {
     EmailStatus::ALL.into_iter().find(|s| raw.as_deref() == Some(s.label()))
@@ -210,16 +209,7 @@ pub fn MailPage() -> impl IntoView {
             None => Err(AppError::NotFound),
         }
     });
-    view! {
-        <Suspense fallback=|| view! { <Skeleton lines=8 label="Loading message…"/> }>
-            {move || Suspend::new(async move {
-                match mail.await {
-                    Ok(detail) => view! { <MailView detail/> }.into_any(),
-                    Err(error) => view! { <ErrorPage error/> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    loaded(mail, 8, "Loading message…", |detail| view! { <MailView detail/> })
 }
 
 #[component]

@@ -3,8 +3,7 @@ use leptos_meta::Title;
 
 use super::api::{GetLiveStatus, get_live_status, get_system_status};
 use super::model::{DatabaseHealth, LiveStatus, SystemStatus, human_duration};
-use crate::app::ErrorPage;
-use crate::ui::{Skeleton, toast::use_toaster};
+use crate::ui::{Skeleton, loaded, toast::use_toaster};
 
 /// The home page's status card: rendered on the server, refreshable after hydration.
 #[component]
@@ -77,16 +76,7 @@ fn LiveStatusFacts(status: LiveStatus) -> impl IntoView {
 #[component]
 pub fn StatusPage() -> impl IntoView {
     let status = Resource::new(|| (), |_| get_system_status());
-    view! {
-        <Suspense fallback=|| view! { <Skeleton lines=6 label="Loading system status…"/> }>
-            {move || Suspend::new(async move {
-                match status.await {
-                    Ok(status) => view! { <SystemStatusView status/> }.into_any(),
-                    Err(error) => view! { <ErrorPage error/> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    loaded(status, 6, "Loading system status…", |status| view! { <SystemStatusView status/> })
 }
 
 #[component]
