@@ -127,3 +127,11 @@ stop_database() {
   "${runas[@]}" "$(pg_bindir)/pg_ctl" -D "$PG_STARTED_DIR" -m fast -w stop >/dev/null || true
   PG_STARTED_DIR=""
 }
+
+# Stops the app server a script started (if it still runs), then the database. Every step may
+# find its target gone already, so none of them may fail (the scripts run with `set -e`).
+stop_server_and_database() {
+  kill -TERM "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  stop_database
+}
