@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::features::accounts::AccountMenu;
+
 /// Primary navigation. Features add their entry here when their pages land.
 const NAV: &[(&str, &str)] = &[("/", "Home"), ("/status", "Status")];
 
@@ -54,6 +56,7 @@ pub fn Header() -> impl IntoView {
                                 }
                             })
                             .collect_view()}
+                        <AccountMenu/>
                     </ul>
                 </nav>
             </div>

@@ -17,6 +17,7 @@ use leptos_router::{
     path,
 };
 
+use crate::features::accounts::{AccountPage, SignInPage, SignUpPage, VerifyEmailPage, provide_current_user};
 use crate::features::email::{MailPage, MailboxPage};
 use crate::features::status::StatusPage;
 use crate::ui::toast::{Toasts, provide_toasts};
@@ -25,6 +26,7 @@ use crate::ui::toast::{Toasts, provide_toasts};
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_toasts();
+    provide_current_user();
 
     view! {
         <Title formatter=|page: String| {
@@ -39,6 +41,10 @@ pub fn App() -> impl IntoView {
                     // Async: the status code (503 when the database is down) is known before the
                     // first byte is sent.
                     <Route path=path!("/status") view=StatusPage ssr=SsrMode::Async/>
+                    <Route path=path!("/sign-up") view=SignUpPage/>
+                    <Route path=path!("/sign-in") view=SignInPage/>
+                    <Route path=path!("/verify-email") view=VerifyEmailPage/>
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/mail") view=MailboxPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/mail/:id") view=MailPage ssr=SsrMode::Async/>
                 </Routes>

@@ -122,6 +122,20 @@ pub const VARS: &[VarSpec] = &[
         description: "A worker's claim on a message expires after this; a crashed worker's messages are then sent by another (1–3600).",
     },
     VarSpec {
+        name: "AUTH_ATTEMPTS_PER_ACCOUNT",
+        required: false,
+        secret: false,
+        default: Some("5"),
+        description: "Sign-in, magic-link and reset requests allowed per account per 15 minutes.",
+    },
+    VarSpec {
+        name: "AUTH_ATTEMPTS_PER_IP",
+        required: false,
+        secret: false,
+        default: Some("5"),
+        description: "The same per client IP address (raise it behind a shared NAT, or for browser tests).",
+    },
+    VarSpec {
         name: "LEPTOS_SITE_ADDR",
         required: false,
         secret: false,
@@ -160,6 +174,12 @@ impl EmailConfig {
     }
 }
 
+#[derive(Clone, Copy, Debug)]
+pub struct AuthConfig {
+    pub attempts_per_account: i64,
+    pub attempts_per_ip: i64,
+}
+
 #[derive(Clone)]
 pub struct Config {
     pub database: PgConnectOptions,
@@ -171,6 +191,7 @@ pub struct Config {
     pub log_filter: String,
     pub site_addr: Option<SocketAddr>,
     pub email: EmailConfig,
+    pub auth: AuthConfig,
 }
 
 impl fmt::Debug for Config {
@@ -248,6 +269,13 @@ impl Config {
         };
 
         let email = email_config(&vars, &lookup, app_env, &mut errors);
+        let attempts_per_account =
+            vars.parsed("AUTH_ATTEMPTS_PER_ACCOUNT", &mut errors, |v| ranged::<i64>(v, 1, 1_000_000, "a whole number"));
+        let attempts_per_ip =
+            vars.parsed("AUTH_ATTEMPTS_PER_IP", &mut errors, |v| ranged::<i64>(v, 1, 1_000_000, "a whole number"));
+        let auth = attempts_per_account
+            .zip(attempts_per_ip)
+            .map(|(attempts_per_account, attempts_per_ip)| AuthConfig { attempts_per_account, attempts_per_ip });
 
         match (
             database,
@@ -258,6 +286,7 @@ impl Config {
             log_format,
             log_filter,
             email,
+            auth,
         ) {
             (
                 Some(database),
@@ -268,6 +297,7 @@ impl Config {
                 Some(log_format),
                 Some(log_filter),
                 Some(email),
+                Some(auth),
             ) if errors.is_empty() => Ok(Config {
                 database,
                 database_pool_size,
@@ -278,6 +308,7 @@ impl Config {
                 log_filter,
                 site_addr,
                 email,
+                auth,
             }),
             _ => Err(ConfigErrors(errors)),
         }

@@ -20,6 +20,11 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
 
     let stop = CancellationToken::new();
     let worker = tokio::spawn(mail_worker.run(stop.child_token()));
+    let session_cleanup = {
+        use tower_sessions::ExpiredDeletion;
+        let store = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
+        tokio::spawn(store.continuously_delete_expired(std::time::Duration::from_secs(3600)))
+    };
     tracing::info!(%addr, version = crate::VERSION, "listening");
     let shutdown = {
         let stop = stop.clone();
@@ -31,6 +36,7 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
     let served = serve(listener, AppState::new(config, site, pool), shutdown).await;
     // HTTP has drained; let the mail worker finish the message in hand.
     stop.cancel();
+    session_cleanup.abort();
     let _ = worker.await;
     tracing::info!("stopped");
     served

@@ -1,10 +1,12 @@
 //! Components shared by every feature.
 
 mod error_page;
+mod field;
 mod loaded;
 pub mod skeleton;
 pub mod toast;
 
 pub use error_page::ErrorPage;
+pub use field::Field;
 pub use loaded::loaded;
 pub use skeleton::Skeleton;

@@ -1,6 +1,7 @@
 //! Integration tests: the real router over real HTTP against a real PostgreSQL
 //! (a fresh database per test through `#[sqlx::test]`). One binary so it links once.
 
+mod accounts;
 mod cli;
 mod database_outage;
 mod email_mailbox;

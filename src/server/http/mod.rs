@@ -56,6 +56,11 @@ pub fn router(state: AppState) -> Router {
         .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), assets::pkg_service(&state.leptos_options))
         .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, fallback_shell))
+        .layer(sessions(&state))
+        .layer(axum::middleware::from_fn_with_state(
+            security::SameOrigin::for_config(&state.config),
+            security::same_origin_only,
+        ))
         .layer(middleware)
         .with_state(state)
 }
@@ -71,6 +76,17 @@ async fn head_as_get(mut req: axum::extract::Request, next: axum::middleware::Ne
     let (parts, body) = next.run(req).await.into_parts();
     let _ = axum::body::to_bytes(body, 16 * 1024 * 1024).await;
     axum::response::Response::from_parts(parts, axum::body::Body::empty())
+}
+
+/// Sessions in PostgreSQL: an HttpOnly, SameSite=Lax cookie (Secure on https) that lives 30
+/// days from the last request.
+fn sessions(state: &AppState) -> tower_sessions::SessionManagerLayer<tower_sessions_sqlx_store::PostgresStore> {
+    tower_sessions::SessionManagerLayer::new(tower_sessions_sqlx_store::PostgresStore::new(state.db.clone()))
+        .with_name("threadr_session")
+        .with_http_only(true)
+        .with_same_site(tower_sessions::cookie::SameSite::Lax)
+        .with_secure(state.config.public_url_is_https())
+        .with_expiry(tower_sessions::Expiry::OnInactivity(tower_sessions::cookie::time::Duration::days(30)))
 }
 
 /// Sets the status of the page being rendered on the server (404 page, error page).

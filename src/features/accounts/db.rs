@@ -1,0 +1,53 @@
+//! The accounts feature's SQL.
+
+use rand::Rng;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::model::CurrentUser;
+
+const CURRENT_USER: &str =
+    "SELECT id, email::text AS email, display_name, role, email_verified_at IS NOT NULL AS verified FROM users";
+
+/// A referral code people can read out: 8 characters without look-alikes.
+fn referral_code() -> String {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    let mut rng = rand::rng();
+    (0..8).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+}
+
+/// Creates a member; None when the email is taken.
+pub async fn insert_user(
+    conn: &mut PgConnection,
+    email: &str,
+    password_hash: &str,
+    name: &str,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO users (email, password_hash, display_name, referral_code) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (email) DO NOTHING RETURNING id",
+    )
+    .bind(email)
+    .bind(password_hash)
+    .bind(name)
+    .bind(referral_code())
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn credentials(pool: &PgPool, email: &str) -> Result<Option<(Uuid, Option<String>)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1").bind(email).fetch_optional(pool).await
+}
+
+pub async fn current_user(pool: &PgPool, id: Uuid) -> Result<Option<CurrentUser>, sqlx::Error> {
+    sqlx::query_as(&format!("{CURRENT_USER} WHERE id = $1")).bind(id).fetch_optional(pool).await
+}
+
+/// Marks the email verified; true only the first time.
+pub async fn mark_verified(conn: &mut PgConnection, id: Uuid) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("UPDATE users SET email_verified_at = now() WHERE id = $1 AND email_verified_at IS NULL")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}

@@ -1,0 +1,24 @@
+//! Accounts: sign-up with email confirmation, sign-in and sign-out, sessions in PostgreSQL
+//! (tower-sessions), the user/admin guards, attempt limits shared by all instances, and the
+//! security audit log.
+
+mod api;
+mod model;
+mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod audit;
+#[cfg(feature = "ssr")]
+mod db;
+#[cfg(feature = "ssr")]
+pub mod limits;
+#[cfg(feature = "ssr")]
+pub mod password;
+#[cfg(feature = "ssr")]
+pub mod session;
+#[cfg(feature = "ssr")]
+pub mod tokens;
+
+pub use api::{ConfirmEmail, LINK_INVALID, SIGN_IN_FAILED, SIGN_UP_DONE, SignIn, SignOut, SignUp, WhoAmI};
+pub use model::{CurrentUser, EMAIL_MAX, EmailAddress, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, Role, parse_display_name};
+pub use pages::{AccountMenu, AccountPage, SignInPage, SignUpPage, VerifyEmailPage, provide_current_user};

@@ -1,0 +1,190 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::A,
+    hooks::{use_navigate, use_query_map},
+};
+
+use super::api::{ConfirmEmail, SIGN_UP_DONE, SignIn, SignOut, SignUp, who_am_i};
+use super::model::{CurrentUser, EMAIL_MAX, NAME_MAX, PASSWORD_MAX};
+use crate::error::AppError;
+use crate::ui::Field;
+
+/// The signed-in user for the whole page, refetched after signing in or out.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    user: Resource<Result<Option<CurrentUser>, AppError>>,
+    version: RwSignal<u32>,
+}
+
+impl Auth {
+    pub fn refresh(&self) {
+        self.version.update(|v| *v += 1);
+    }
+}
+
+pub fn provide_current_user() {
+    let version = RwSignal::new(0);
+    let user = Resource::new(move || version.get(), |_| who_am_i());
+    provide_context(Auth { user, version });
+}
+
+fn use_auth() -> Option<Auth> {
+    use_context::<Auth>()
+}
+
+const BUTTON: &str = "inline-flex min-h-11 items-center justify-center rounded-md bg-indigo-700 px-5 font-semibold text-white hover:bg-indigo-800 disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-700";
+const LINK: &str = "inline-flex min-h-11 items-center rounded-md px-3 text-base text-slate-700 hover:bg-slate-100 dark:text-slate-200 dark:hover:bg-slate-800";
+
+/// Header links: sign in / sign up, or the account link and sign out.
+#[component]
+pub fn AccountMenu() -> impl IntoView {
+    let Some(auth) = use_auth() else { return ().into_any() };
+    let sign_out = ServerAction::<SignOut>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = sign_out.value().get() {
+            auth.refresh();
+            navigate("/", Default::default());
+        }
+    });
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match auth.user.await {
+                    Ok(Some(user)) => view! {
+                        <li><A href="/account" attr:class=LINK>{user.display_name}</A></li>
+                        <li>
+                            <ActionForm action=sign_out>
+                                <button type="submit" class=LINK>"Sign out"</button>
+                            </ActionForm>
+                        </li>
+                    }.into_any(),
+                    _ => view! {
+                        <li><A href="/sign-in" attr:class=LINK>"Sign in"</A></li>
+                        <li><A href="/sign-up" attr:class=LINK>"Sign up"</A></li>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let action = ServerAction::<SignUp>::new();
+    let done = move || matches!(action.value().get(), Some(Ok(_)));
+    view! {
+        <Title text="Create your account"/>
+        <section class="mx-auto max-w-md">
+            <h1 class="text-3xl font-bold">"Create your account"</h1>
+            <Show
+                when=done
+                fallback=move || view! {
+                    <ActionForm action attr:novalidate=true>
+                        <Field label="Name" name="display_name" autocomplete="name" maxlength=NAME_MAX hint="How other members see you; 80 characters at most."/>
+                        <Field label="Email" name="email" kind="email" autocomplete="email" maxlength=EMAIL_MAX/>
+                        <Field label="Password" name="password" kind="password" autocomplete="new-password" maxlength=PASSWORD_MAX hint="At least 10 characters; not a common password."/>
+                        <p role="alert" class="mt-4 text-red-700 empty:hidden dark:text-red-300">{move || action.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+                        <button type="submit" class=format!("mt-6 {BUTTON}") disabled=move || action.pending().get()>"Create account"</button>
+                    </ActionForm>
+                    <p class="mt-6">"Already have an account? " <A href="/sign-in" attr:class="inline-flex min-h-11 items-center text-indigo-700 underline dark:text-indigo-300">"Sign in"</A></p>
+                }
+            >
+                <p role="status" class="mt-6 rounded-md border border-emerald-700 bg-emerald-50 p-4 text-emerald-950 dark:bg-emerald-950 dark:text-emerald-50">{SIGN_UP_DONE}</p>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let action = ServerAction::<SignIn>::new();
+    let auth = use_auth();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            if let Some(auth) = auth {
+                auth.refresh();
+            }
+            navigate("/account", Default::default());
+        }
+    });
+    view! {
+        <Title text="Sign in"/>
+        <section class="mx-auto max-w-md">
+            <h1 class="text-3xl font-bold">"Sign in"</h1>
+            <ActionForm action attr:novalidate=true>
+                <Field label="Email" name="email" kind="email" autocomplete="email" maxlength=EMAIL_MAX/>
+                <Field label="Password" name="password" kind="password" autocomplete="current-password" maxlength=PASSWORD_MAX/>
+                <p role="alert" class="mt-4 text-red-700 empty:hidden dark:text-red-300">{move || action.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+                <button type="submit" class=format!("mt-6 {BUTTON}") disabled=move || action.pending().get()>"Sign in"</button>
+            </ActionForm>
+            <p class="mt-6">"New to Threadr? " <A href="/sign-up" attr:class="inline-flex min-h-11 items-center text-indigo-700 underline dark:text-indigo-300">"Create an account"</A></p>
+        </section>
+    }
+}
+
+/// `/verify-email?token=…`: confirming takes a click, so mail scanners that open links do
+/// not use the token up.
+#[component]
+pub fn VerifyEmailPage() -> impl IntoView {
+    let token = StoredValue::new(use_query_map().read_untracked().get("token").unwrap_or_default());
+    let action = ServerAction::<ConfirmEmail>::new();
+    let auth = use_auth();
+    Effect::new(move |_| {
+        if let (Some(Ok(_)), Some(auth)) = (action.value().get(), auth) {
+            auth.refresh();
+        }
+    });
+    view! {
+        <Title text="Confirm your email"/>
+        <section class="mx-auto max-w-md">
+            <h1 class="text-3xl font-bold">"Confirm your email"</h1>
+            <Show
+                when=move || matches!(action.value().get(), Some(Ok(_)))
+                fallback=move || view! {
+                    <ActionForm action>
+                        <input type="hidden" name="token" value=token.get_value()/>
+                        <p class="mt-4">"Confirm that this email address is yours to finish setting up your account."</p>
+                        <p role="alert" class="mt-4 text-red-700 empty:hidden dark:text-red-300">{move || action.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+                        <button type="submit" class=format!("mt-6 {BUTTON}") disabled=move || action.pending().get()>"Confirm my email"</button>
+                    </ActionForm>
+                }
+            >
+                <p role="status" class="mt-6">"Your email is confirmed and you are signed in."</p>
+                <A href="/account" attr:class=format!("mt-4 {BUTTON}")>"Go to your account"</A>
+            </Show>
+        </section>
+    }
+}
+
+/// `/account`: who you are; a banner until the email is confirmed.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let Some(auth) = use_auth() else { return ().into_any() };
+    crate::ui::loaded(auth.user, 4, "Loading your account…", |user| match user {
+        Some(user) => view! { <AccountView user/> }.into_any(),
+        None => view! { <crate::ui::ErrorPage error=AppError::Unauthenticated/> }.into_any(),
+    })
+    .into_any()
+}
+
+#[component]
+fn AccountView(user: CurrentUser) -> impl IntoView {
+    view! {
+        <Title text="Your account"/>
+        {(!user.verified).then(|| view! {
+            <p role="status" class="mb-6 rounded-md border border-amber-700 bg-amber-50 p-4 text-amber-950 dark:bg-amber-950 dark:text-amber-50">
+                "Please confirm your email address with the link we sent you. Until then you cannot pay or sell."
+            </p>
+        })}
+        <h1 class="text-3xl font-bold">"Your account"</h1>
+        <dl class="mt-6 grid grid-cols-1 gap-x-6 gap-y-1 sm:grid-cols-[auto_1fr]">
+            <dt class="font-medium">"Name"</dt><dd>{user.display_name}</dd>
+            <dt class="font-medium">"Email"</dt><dd class="break-all">{user.email}</dd>
+            <dt class="font-medium">"Email confirmed"</dt><dd>{if user.verified { "Yes" } else { "Not yet" }}</dd>
+        </dl>
+    }
+}

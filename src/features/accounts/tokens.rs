@@ -1,0 +1,61 @@
+//! Single-use tokens for emailed links. The link carries 32 random bytes; only their SHA-256
+//! is stored, and using a token marks it used in the same statement that checks it.
+
+use chrono::Duration;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "auth_token_kind", rename_all = "snake_case")]
+pub enum TokenKind {
+    VerifyEmail,
+    PasswordReset,
+    MagicLink,
+}
+
+impl TokenKind {
+    pub fn lifetime(self) -> Duration {
+        match self {
+            Self::VerifyEmail => Duration::hours(24),
+            Self::PasswordReset => Duration::hours(1),
+            Self::MagicLink => Duration::minutes(15),
+        }
+    }
+}
+
+fn digest(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Creates a token for `user` inside the caller's transaction and returns its secret.
+pub async fn issue(conn: &mut PgConnection, kind: TokenKind, user: Uuid) -> Result<String, sqlx::Error> {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    sqlx::query("INSERT INTO auth_tokens (token_hash, kind, user_id, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))")
+        .bind(digest(&token))
+        .bind(kind)
+        .bind(user)
+        .bind(kind.lifetime().num_seconds() as f64)
+        .execute(conn)
+        .await?;
+    Ok(token)
+}
+
+/// Uses a token: the user it belongs to, once, while it has not expired.
+pub async fn redeem(pool: &PgPool, kind: TokenKind, token: &str) -> Result<Option<Uuid>, sqlx::Error> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    sqlx::query_scalar(
+        "UPDATE auth_tokens SET used_at = now()
+          WHERE token_hash = $1 AND kind = $2 AND used_at IS NULL AND expires_at > now()
+      RETURNING user_id",
+    )
+    .bind(digest(token))
+    .bind(kind)
+    .fetch_optional(pool)
+    .await
+}
