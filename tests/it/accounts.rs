@@ -268,7 +268,7 @@ async fn cross_site_posts_are_refused(pool: PgPool) {
             .client
             .post(app.url("/api/accounts/sign-up"))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!("email=ada%40example.com&password=correct+horse+battery&display_name=Ada"));
+            .body("email=ada%40example.com&password=correct+horse+battery&display_name=Ada");
         if let Some(origin) = origin {
             req = req.header("origin", origin);
         }

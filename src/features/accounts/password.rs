@@ -23,7 +23,7 @@ pub fn check_new_password(password: &str, email: &str) -> Result<(), &'static st
     if COMMON.lines().any(|common| common.trim() == lower) {
         return Err("That password is one of the most common ones. Choose another.");
     }
-    if password.chars().all(|c| Some(c) == password.chars().next()) {
+    if password.chars().all(|c| password.starts_with(c)) {
         return Err("That password is a single repeated character. Choose another.");
     }
     let local = email.split('@').next().unwrap_or_default().to_lowercase();
