@@ -13,14 +13,41 @@ async function noSeriousViolations(page: Page) {
   expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
 }
 
-/** Follows the confirmation link of the newest email to `email` in the dev mailbox. */
-async function openConfirmationLink(page: Page, email: string) {
+/** Opens the newest email with `subject` to `email` in the dev mailbox and follows its link
+ *  whose address matches `link`. */
+async function followEmailedLink(page: Page, email: string, subject: string, link: RegExp) {
   await expect(async () => {
     await page.goto('/admin/mail');
-    await page.getByRole('listitem').filter({ hasText: email }).getByRole('link', { name: 'Confirm your email address' }).click({ timeout: 1000 });
+    await page.getByRole('listitem').filter({ hasText: email }).getByRole('link', { name: subject }).first().click({ timeout: 1000 });
   }).toPass({ timeout: 15_000 });
-  const link = page.getByRole('region', { name: 'Links in this message' }).getByRole('link', { name: /verify-email\?token=/ });
-  await page.goto((await link.getAttribute('href'))!);
+  const anchor = page.getByRole('region', { name: 'Links in this message' }).getByRole('link', { name: link });
+  await page.goto((await anchor.getAttribute('href'))!);
+  await hydrated(page);
+}
+
+async function openConfirmationLink(page: Page, email: string) {
+  await followEmailedLink(page, email, 'Confirm your email address', /verify-email\?token=/);
+}
+
+async function signUpAndConfirm(page: Page, email: string) {
+  await page.goto('/sign-up');
+  await hydrated(page);
+  await page.getByLabel('Name').fill('Grace');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('status')).toBeVisible();
+  await openConfirmationLink(page, email);
+  await page.getByRole('button', { name: 'Confirm my email' }).click();
+  await expect(page.getByText('Your email is confirmed and you are signed in.')).toBeVisible();
+}
+
+async function signIn(page: Page, email: string, password: string) {
+  await page.goto('/sign-in');
+  await hydrated(page);
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 function menu(page: Page) {
@@ -58,15 +85,11 @@ test('sign up, confirm from the mailbox, sign out, sign in', async ({ page }, te
   await openMenu(page);
   await expect(menu(page).getByRole('link', { name: 'Sign in' })).toBeVisible();
 
-  await page.goto('/sign-in');
-  await hydrated(page);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill('not my password');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, email, 'not my password');
   await expect(page.getByRole('alert').filter({ hasText: /\S/ })).toHaveText('That email and password do not match an account.');
 
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByRole('heading', { level: 1, name: 'Your account' })).toBeVisible();
 });
@@ -122,3 +145,55 @@ for (const path of ['/sign-in', '/sign-up']) {
     await noSeriousViolations(page);
   });
 }
+
+test('a forgotten password is reset by the emailed link; the old one stops working', async ({ browser, page }, testInfo) => {
+  const email = `grace-${testInfo.project.name}-${Date.now()}@example.com`;
+  await signUpAndConfirm(page, email);
+  await page.context().clearCookies();
+
+  await page.goto('/forgot-password');
+  await hydrated(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByRole('button', { name: 'Send reset link' }).click();
+  await expect(page.getByRole('status').filter({ hasText: /\S/ })).toHaveText(
+    'If an account uses that address, we sent it a link to choose a new password.',
+  );
+  await followEmailedLink(page, email, 'Reset your Threadr password', /reset-password\?token=/);
+  await page.getByLabel('New password').fill('short');
+  await page.getByRole('button', { name: 'Save new password' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: /\S/ })).toHaveText('Use at least 10 characters for your password.');
+  await page.getByLabel('New password').fill('an entirely new secret');
+  await page.getByRole('button', { name: 'Save new password' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Your account' })).toBeVisible();
+
+  const other = await browser.newContext();
+  const fresh = await other.newPage();
+  await signIn(fresh, email, PASSWORD);
+  await expect(fresh.getByRole('alert').filter({ hasText: /\S/ })).toHaveText('That email and password do not match an account.');
+  await signIn(fresh, email, 'an entirely new secret');
+  await expect(fresh.getByRole('heading', { level: 1, name: 'Your account' })).toBeVisible();
+  await other.close();
+});
+
+test('a magic link signs in once and not twice', async ({ page }, testInfo) => {
+  const email = `magic-${testInfo.project.name}-${Date.now()}@example.com`;
+  await signUpAndConfirm(page, email);
+  await page.context().clearCookies();
+
+  await page.goto('/sign-in');
+  await hydrated(page);
+  await page.getByLabel('Email for a sign-in link').fill(email);
+  await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+  await expect(page.getByText('If an account uses that address, we sent it a sign-in link.')).toBeVisible();
+  await followEmailedLink(page, email, 'Your Threadr sign-in link', /sign-in\/link\?token=/);
+  const link = page.url();
+  await page.getByRole('button', { name: 'Sign in to Threadr' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Your account' })).toBeVisible();
+
+  await page.goto(link);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Sign in to Threadr' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: /\S/ })).toHaveText(
+    'This link is invalid, was already used or has expired. Request a new one.',
+  );
+});

@@ -17,7 +17,10 @@ use leptos_router::{
     path,
 };
 
-use crate::features::accounts::{AccountPage, SignInPage, SignUpPage, VerifyEmailPage, provide_current_user};
+use crate::features::accounts::{
+    AccountPage, ForgotPasswordPage, MagicLinkPage, ResetPasswordPage, SignInPage, SignUpPage, VerifyEmailPage,
+    provide_current_user,
+};
 use crate::features::email::{MailPage, MailboxPage};
 use crate::features::status::StatusPage;
 use crate::ui::toast::{Toasts, provide_toasts};
@@ -44,6 +47,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sign-up") view=SignUpPage/>
                     <Route path=path!("/sign-in") view=SignInPage/>
                     <Route path=path!("/verify-email") view=VerifyEmailPage/>
+                    <Route path=path!("/forgot-password") view=ForgotPasswordPage/>
+                    <Route path=path!("/reset-password") view=ResetPasswordPage/>
+                    <Route path=path!("/sign-in/link") view=MagicLinkPage/>
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/mail") view=MailboxPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/mail/:id") view=MailPage ssr=SsrMode::Async/>

@@ -14,8 +14,11 @@ pub fn Field(
     #[prop(optional)] maxlength: Option<usize>,
     #[prop(optional, into)] value: String,
     #[prop(optional, into)] error: Signal<Option<String>>,
+    /// The element id, when one page has two fields of the same name.
+    #[prop(optional)]
+    id: &'static str,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = if id.is_empty() { format!("field-{name}") } else { id.to_string() };
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let described_by = {

@@ -285,3 +285,114 @@ async fn cross_site_posts_are_refused(pool: PgPool) {
     let own_origin: &'static str = Box::leak(format!("http://{}", app.addr).into_boxed_str());
     assert_eq!(post(Some(own_origin), Some("same-origin")).await.unwrap().status(), 200);
 }
+
+/// The token of the newest `template` email to `email`, from the link with `path`.
+async fn emailed_token(pool: &PgPool, email: &str, template: &str, path: &str) -> String {
+    let text: String = sqlx::query_scalar(
+        "SELECT text_body FROM email_outbox WHERE recipient = $1 AND template = $2 ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(email)
+    .bind(template)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let link = threadr::features::email::links_in(&text).into_iter().find(|l| l.contains(path)).unwrap();
+    link.split("token=").nth(1).unwrap().to_string()
+}
+
+async fn sign_in_cookie(app: &TestApp, email: &str, password: &str) -> Option<String> {
+    session_cookie(&app.call("accounts/sign-in", &[("email", email), ("password", password)]).await)
+}
+
+async fn me(app: &TestApp, cookie: &str) -> serde_json::Value {
+    call_with(app, "accounts/me", &[], Some(cookie)).await.json().await.unwrap()
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_password_reset_works_once_and_signs_out_other_sessions(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    signed_up_and_confirmed(&app, &pool, "ada@example.com").await;
+    let old_session = sign_in_cookie(&app, "ada@example.com", PASSWORD).await.unwrap();
+
+    let unknown = app.call("accounts/forgot-password", &[("email", "nobody@example.com")]).await;
+    let known = app.call("accounts/forgot-password", &[("email", "ada@example.com")]).await;
+    assert_eq!(unknown.json::<String>().await.unwrap(), known.json::<String>().await.unwrap(), "same answer");
+    let resets: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox WHERE template = 'password_reset'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(resets, 1, "only the real account got a link");
+    let token = emailed_token(&pool, "ada@example.com", "password_reset", "/reset-password?token=").await;
+
+    let weak = app.call("accounts/reset-password", &[("token", &token), ("password", "short")]).await;
+    assert_eq!(weak.status(), 400);
+    assert_eq!(message(weak).await, "Use at least 10 characters for your password.");
+
+    let res = app.call("accounts/reset-password", &[("token", &token), ("password", "a brand new secret")]).await;
+    assert_eq!(res.status(), 200, "a refused password did not use the link up");
+    assert!(session_cookie(&res).is_some(), "signed in by the reset");
+    assert!(me(&app, &old_session).await.is_null(), "other sessions are signed out");
+    assert!(sign_in_cookie(&app, "ada@example.com", PASSWORD).await.is_none(), "the old password no longer works");
+    assert!(sign_in_cookie(&app, "ada@example.com", "a brand new secret").await.is_some());
+
+    let again = app.call("accounts/reset-password", &[("token", &token), ("password", "another new secret")]).await;
+    assert_eq!(message(again).await, LINK_INVALID);
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_magic_link_signs_in_once(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    assert_eq!(sign_up(&app, "ada@example.com").await.status(), 200);
+    let res = app.call("accounts/magic-link", &[("email", "ada@example.com")]).await;
+    assert_eq!(res.status(), 200);
+    let token = emailed_token(&pool, "ada@example.com", "magic_link", "/sign-in/link?token=").await;
+
+    let res = app.call("accounts/use-magic-link", &[("token", &token)]).await;
+    assert_eq!(res.status(), 200);
+    let cookie = session_cookie(&res).unwrap();
+    let user = me(&app, &cookie).await;
+    assert_eq!((user["email"].as_str(), user["verified"].as_bool()), (Some("ada@example.com"), Some(true)));
+
+    let again = app.call("accounts/use-magic-link", &[("token", &token)]).await;
+    assert_eq!(again.status(), 400);
+    assert_eq!(message(again).await, LINK_INVALID);
+
+    app.call("accounts/magic-link", &[("email", "ada@example.com")]).await;
+    let late = emailed_token(&pool, "ada@example.com", "magic_link", "/sign-in/link?token=").await;
+    sqlx::query("UPDATE auth_tokens SET expires_at = now() - interval '1 second' WHERE kind = 'magic_link'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(message(app.call("accounts/use-magic-link", &[("token", &late)]).await).await, LINK_INVALID);
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn reset_and_magic_link_requests_are_limited_per_account(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    for endpoint in ["accounts/forgot-password", "accounts/magic-link"] {
+        let mut statuses = Vec::new();
+        for _ in 0..6 {
+            statuses.push(app.call(endpoint, &[("email", "someone@example.com")]).await.status().as_u16());
+        }
+        assert_eq!(statuses, [200, 200, 200, 200, 200, 429], "{endpoint}");
+    }
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn signing_out_everywhere_ends_every_session(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    signed_up_and_confirmed(&app, &pool, "ada@example.com").await;
+    let phone = sign_in_cookie(&app, "ada@example.com", PASSWORD).await.unwrap();
+    let laptop = sign_in_cookie(&app, "ada@example.com", PASSWORD).await.unwrap();
+    assert!(!me(&app, &phone).await.is_null() && !me(&app, &laptop).await.is_null());
+    assert_eq!(call_with(&app, "accounts/sign-out-everywhere", &[], Some(&laptop)).await.status(), 200);
+    assert!(me(&app, &phone).await.is_null());
+    assert!(me(&app, &laptop).await.is_null());
+    let res = app.call("accounts/sign-out-everywhere", &[]).await;
+    assert_eq!(res.status(), 401, "signed-out callers are refused by the guard");
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE event = 'sessions_revoked'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(events, 1);
+}

@@ -7,6 +7,8 @@ use crate::error::AppError;
 pub const SIGN_UP_DONE: &str = "Check your inbox: we sent a link to confirm your email address.";
 pub const SIGN_IN_FAILED: &str = "That email and password do not match an account.";
 pub const LINK_INVALID: &str = "This link is invalid, was already used or has expired. Request a new one.";
+pub const RESET_SENT: &str = "If an account uses that address, we sent it a link to choose a new password.";
+pub const MAGIC_LINK_SENT: &str = "If an account uses that address, we sent it a sign-in link.";
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -185,4 +187,134 @@ pub async fn sign_out() -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "accounts/me")]
 pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
     super::session::current_user().await
+}
+
+/// Emails a password-reset link (1 hour) if the address has an account; answers the same
+/// either way. Limited like sign-in.
+#[server(prefix = "/api", endpoint = "accounts/forgot-password")]
+pub async fn forgot_password(email: String) -> Result<String, AppError> {
+    use super::{audit, db, model::EmailAddress, session, tokens};
+    use crate::features::email::templates::PasswordReset;
+
+    let email = EmailAddress::parse(&email).map_err(AppError::invalid)?;
+    let state = crate::server::state::app_state()?;
+    let origin = session::origin().await;
+    ssr::limit(&state, "reset", &email, &origin).await?;
+    if let Some(user) = db::user_by_email(&state.db, email.as_str()).await? {
+        let mut tx = state.db.begin().await?;
+        let token = tokens::issue(&mut tx, tokens::TokenKind::PasswordReset, user.id).await?;
+        let mail = PasswordReset { name: user.display_name.clone(), token };
+        let key = format!("reset:{}:{}", user.id, chrono::Utc::now().timestamp_micros());
+        state.mailer.enqueue(&mut tx, &user.email, &mail, &key).await?;
+        audit::record(
+            &mut *tx,
+            "password_reset_requested",
+            Some(user.id),
+            Some(&user.email),
+            &origin,
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(RESET_SENT.to_string())
+}
+
+/// Sets a new password from an emailed reset link; signs out every other session and signs
+/// this one in.
+#[server(prefix = "/api", endpoint = "accounts/reset-password")]
+pub async fn reset_password(token: String, password: String) -> Result<CurrentUser, AppError> {
+    use super::{audit, db, password as passwords, session, tokens};
+
+    let state = crate::server::state::app_state()?;
+    let origin = session::origin().await;
+    // Check the new password before using the link up, so a refused password costs no link.
+    let Some(user_id) = tokens::peek(&state.db, tokens::TokenKind::PasswordReset, token.trim()).await? else {
+        return Err(AppError::invalid(LINK_INVALID));
+    };
+    let user = db::current_user(&state.db, user_id).await?.ok_or(AppError::invalid(LINK_INVALID))?;
+    passwords::check_new_password(&password, &user.email).map_err(AppError::invalid)?;
+    let hash = passwords::hash(password).await.map_err(|e| crate::server::error::internal("reset hash", e))?;
+    if tokens::redeem(&state.db, tokens::TokenKind::PasswordReset, token.trim()).await? != Some(user_id) {
+        return Err(AppError::invalid(LINK_INVALID));
+    }
+    let mut tx = state.db.begin().await?;
+    db::set_password(&mut tx, user_id, &hash).await?;
+    db::bump_session_epoch(&mut tx, user_id).await?;
+    // The link proved the address is theirs.
+    db::mark_verified(&mut tx, user_id).await?;
+    audit::record(&mut *tx, "password_reset", Some(user_id), Some(&user.email), &origin, serde_json::json!({})).await?;
+    tx.commit().await?;
+    session::start(&session::session().await?, user_id).await?;
+    Ok(CurrentUser { verified: true, ..user })
+}
+
+/// Emails a sign-in link (15 minutes, single use) if the address has an account.
+#[server(prefix = "/api", endpoint = "accounts/magic-link")]
+pub async fn request_magic_link(email: String) -> Result<String, AppError> {
+    use super::{audit, db, model::EmailAddress, session, tokens};
+    use crate::features::email::templates::MagicLink;
+
+    let email = EmailAddress::parse(&email).map_err(AppError::invalid)?;
+    let state = crate::server::state::app_state()?;
+    let origin = session::origin().await;
+    ssr::limit(&state, "magic_link", &email, &origin).await?;
+    if let Some(user) = db::user_by_email(&state.db, email.as_str()).await? {
+        let mut tx = state.db.begin().await?;
+        let token = tokens::issue(&mut tx, tokens::TokenKind::MagicLink, user.id).await?;
+        let key = format!("magic:{}:{}", user.id, chrono::Utc::now().timestamp_micros());
+        state.mailer.enqueue(&mut tx, &user.email, &MagicLink { token }, &key).await?;
+        audit::record(
+            &mut *tx,
+            "magic_link_requested",
+            Some(user.id),
+            Some(&user.email),
+            &origin,
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(MAGIC_LINK_SENT.to_string())
+}
+
+/// Signs in with an emailed sign-in link.
+#[server(prefix = "/api", endpoint = "accounts/use-magic-link")]
+pub async fn use_magic_link(token: String) -> Result<CurrentUser, AppError> {
+    use super::{audit, db, session, tokens};
+
+    let state = crate::server::state::app_state()?;
+    let origin = session::origin().await;
+    let Some(user_id) = tokens::redeem(&state.db, tokens::TokenKind::MagicLink, token.trim()).await? else {
+        return Err(AppError::invalid(LINK_INVALID));
+    };
+    let mut tx = state.db.begin().await?;
+    db::mark_verified(&mut tx, user_id).await?;
+    audit::record(&mut *tx, "sign_in", Some(user_id), None, &origin, serde_json::json!({ "method": "magic_link" }))
+        .await?;
+    tx.commit().await?;
+    let user = db::current_user(&state.db, user_id).await?.ok_or(AppError::invalid(LINK_INVALID))?;
+    session::start(&session::session().await?, user_id).await?;
+    Ok(user)
+}
+
+/// Ends every session of the signed-in user, this one included.
+#[server(prefix = "/api", endpoint = "accounts/sign-out-everywhere")]
+pub async fn sign_out_everywhere() -> Result<(), AppError> {
+    use super::{audit, db, session};
+    let user = session::require_user().await?;
+    let state = crate::server::state::app_state()?;
+    let mut tx = state.db.begin().await?;
+    db::bump_session_epoch(&mut tx, user.id).await?;
+    audit::record(
+        &mut *tx,
+        "sessions_revoked",
+        Some(user.id),
+        Some(&user.email),
+        &session::origin().await,
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    session::end(&session::session().await?).await
 }

@@ -43,6 +43,34 @@ pub async fn current_user(pool: &PgPool, id: Uuid) -> Result<Option<CurrentUser>
     sqlx::query_as(&format!("{CURRENT_USER} WHERE id = $1")).bind(id).fetch_optional(pool).await
 }
 
+/// The user of a session, if the session's epoch is still the user's.
+pub async fn session_user(pool: &PgPool, id: Uuid, epoch: i32) -> Result<Option<CurrentUser>, sqlx::Error> {
+    sqlx::query_as(&format!("{CURRENT_USER} WHERE id = $1 AND session_epoch = $2"))
+        .bind(id)
+        .bind(epoch)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn session_epoch(pool: &PgPool, id: Uuid) -> Result<i32, sqlx::Error> {
+    sqlx::query_scalar("SELECT session_epoch FROM users WHERE id = $1").bind(id).fetch_one(pool).await
+}
+
+/// Ends every session of the user (they carry the old epoch).
+pub async fn bump_session_epoch(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1").bind(id).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn user_by_email(pool: &PgPool, email: &str) -> Result<Option<CurrentUser>, sqlx::Error> {
+    sqlx::query_as(&format!("{CURRENT_USER} WHERE email = $1")).bind(email).fetch_optional(pool).await
+}
+
+pub async fn set_password(conn: &mut PgConnection, id: Uuid, hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1").bind(id).bind(hash).execute(conn).await?;
+    Ok(())
+}
+
 /// Marks the email verified; true only the first time.
 pub async fn mark_verified(conn: &mut PgConnection, id: Uuid) -> Result<bool, sqlx::Error> {
     let result = sqlx::query("UPDATE users SET email_verified_at = now() WHERE id = $1 AND email_verified_at IS NULL")

@@ -19,6 +19,12 @@ pub mod session;
 #[cfg(feature = "ssr")]
 pub mod tokens;
 
-pub use api::{ConfirmEmail, LINK_INVALID, SIGN_IN_FAILED, SIGN_UP_DONE, SignIn, SignOut, SignUp, WhoAmI};
+pub use api::{
+    ConfirmEmail, ForgotPassword, LINK_INVALID, MAGIC_LINK_SENT, RESET_SENT, RequestMagicLink, ResetPassword,
+    SIGN_IN_FAILED, SIGN_UP_DONE, SignIn, SignOut, SignOutEverywhere, SignUp, UseMagicLink, WhoAmI,
+};
 pub use model::{CurrentUser, EMAIL_MAX, EmailAddress, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, Role, parse_display_name};
-pub use pages::{AccountMenu, AccountPage, SignInPage, SignUpPage, VerifyEmailPage, provide_current_user};
+pub use pages::{
+    AccountMenu, AccountPage, ForgotPasswordPage, MagicLinkPage, ResetPasswordPage, SignInPage, SignUpPage,
+    VerifyEmailPage, provide_current_user,
+};

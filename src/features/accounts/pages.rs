@@ -5,7 +5,10 @@ use leptos_router::{
     hooks::{use_navigate, use_query_map},
 };
 
-use super::api::{ConfirmEmail, SIGN_UP_DONE, SignIn, SignOut, SignUp, who_am_i};
+use super::api::{
+    ConfirmEmail, ForgotPassword, RequestMagicLink, ResetPassword, SIGN_UP_DONE, SignIn, SignOut, SignOutEverywhere,
+    SignUp, UseMagicLink, who_am_i,
+};
 use super::model::{CurrentUser, EMAIL_MAX, NAME_MAX, PASSWORD_MAX};
 use crate::error::AppError;
 use crate::ui::Field;
@@ -121,7 +124,115 @@ pub fn SignInPage() -> impl IntoView {
                 <p role="alert" class="mt-4 text-red-700 empty:hidden dark:text-red-300">{move || action.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
                 <button type="submit" class=format!("mt-6 {BUTTON}") disabled=move || action.pending().get()>"Sign in"</button>
             </ActionForm>
-            <p class="mt-6">"New to Threadr? " <A href="/sign-up" attr:class="inline-flex min-h-11 items-center text-indigo-700 underline dark:text-indigo-300">"Create an account"</A></p>
+            <p class="mt-4"><A href="/forgot-password" attr:class=TEXT_LINK>"Forgot your password?"</A></p>
+            <p>"New to Threadr? " <A href="/sign-up" attr:class=TEXT_LINK>"Create an account"</A></p>
+            <MagicLinkForm/>
+        </section>
+    }
+}
+
+const TEXT_LINK: &str =
+    "inline-flex min-h-11 items-center text-indigo-700 underline underline-offset-4 dark:text-indigo-300";
+
+/// "Email me a sign-in link", under the password form.
+#[component]
+fn MagicLinkForm() -> impl IntoView {
+    let action = ServerAction::<RequestMagicLink>::new();
+    view! {
+        <section aria-labelledby="magic-title" class="mt-8 border-t border-slate-200 pt-6 dark:border-slate-800">
+            <h2 id="magic-title" class="text-xl font-semibold">"Sign in without a password"</h2>
+            <ActionForm action attr:novalidate=true>
+                <Field label="Email for a sign-in link" name="email" id="magic-email" kind="email" autocomplete="email" maxlength=EMAIL_MAX/>
+                <Outcome value=action.value()/>
+                <button type="submit" class=format!("mt-4 {BUTTON}") disabled=move || action.pending().get()>"Email me a sign-in link"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// The answer of a form: its message (role status) or its error (role alert).
+#[component]
+fn Outcome(value: MappedSignal<Option<Result<String, AppError>>>) -> impl IntoView {
+    view! {
+        <p role="status" class="mt-4 text-emerald-800 empty:hidden dark:text-emerald-300">
+            {move || value.get().and_then(Result::ok)}
+        </p>
+        <p role="alert" class="mt-4 text-red-700 empty:hidden dark:text-red-300">
+            {move || value.get().and_then(Result::err).map(|e| e.to_string())}
+        </p>
+    }
+}
+
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let action = ServerAction::<ForgotPassword>::new();
+    view! {
+        <Title text="Reset your password"/>
+        <section class="mx-auto max-w-md">
+            <h1 class="text-3xl font-bold">"Reset your password"</h1>
+            <p class="mt-2">"We will email you a link to choose a new password. It works once, for an hour."</p>
+            <ActionForm action attr:novalidate=true>
+                <Field label="Email" name="email" kind="email" autocomplete="email" maxlength=EMAIL_MAX/>
+                <Outcome value=action.value()/>
+                <button type="submit" class=format!("mt-6 {BUTTON}") disabled=move || action.pending().get()>"Send reset link"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// `/reset-password?token=…`
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let token = StoredValue::new(use_query_map().read_untracked().get("token").unwrap_or_default());
+    let action = ServerAction::<ResetPassword>::new();
+    let auth = use_auth();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            if let Some(auth) = auth {
+                auth.refresh();
+            }
+            navigate("/account", Default::default());
+        }
+    });
+    view! {
+        <Title text="Choose a new password"/>
+        <section class="mx-auto max-w-md">
+            <h1 class="text-3xl font-bold">"Choose a new password"</h1>
+            <ActionForm action attr:novalidate=true>
+                <input type="hidden" name="token" value=token.get_value()/>
+                <Field label="New password" name="password" kind="password" autocomplete="new-password" maxlength=PASSWORD_MAX hint="At least 10 characters; not a common password. Other devices will be signed out."/>
+                <p role="alert" class="mt-4 text-red-700 empty:hidden dark:text-red-300">{move || action.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+                <button type="submit" class=format!("mt-6 {BUTTON}") disabled=move || action.pending().get()>"Save new password"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// `/sign-in/link?token=…`: one click signs in (scanners that open links use nothing up).
+#[component]
+pub fn MagicLinkPage() -> impl IntoView {
+    let token = StoredValue::new(use_query_map().read_untracked().get("token").unwrap_or_default());
+    let action = ServerAction::<UseMagicLink>::new();
+    let auth = use_auth();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            if let Some(auth) = auth {
+                auth.refresh();
+            }
+            navigate("/account", Default::default());
+        }
+    });
+    view! {
+        <Title text="Sign in with your link"/>
+        <section class="mx-auto max-w-md">
+            <h1 class="text-3xl font-bold">"Sign in with your link"</h1>
+            <ActionForm action>
+                <input type="hidden" name="token" value=token.get_value()/>
+                <p role="alert" class="mt-4 text-red-700 empty:hidden dark:text-red-300">{move || action.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+                <button type="submit" class=format!("mt-6 {BUTTON}") disabled=move || action.pending().get()>"Sign in to Threadr"</button>
+            </ActionForm>
         </section>
     }
 }
@@ -186,5 +297,30 @@ fn AccountView(user: CurrentUser) -> impl IntoView {
             <dt class="font-medium">"Email"</dt><dd class="break-all">{user.email}</dd>
             <dt class="font-medium">"Email confirmed"</dt><dd>{if user.verified { "Yes" } else { "Not yet" }}</dd>
         </dl>
+        <SignOutEverywhereButton/>
+    }
+}
+
+#[component]
+fn SignOutEverywhereButton() -> impl IntoView {
+    let action = ServerAction::<SignOutEverywhere>::new();
+    let auth = use_auth();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = action.value().get() {
+            if let Some(auth) = auth {
+                auth.refresh();
+            }
+            navigate("/sign-in", Default::default());
+        }
+    });
+    view! {
+        <section aria-labelledby="sessions-title" class="mt-8">
+            <h2 id="sessions-title" class="text-xl font-semibold">"Sessions"</h2>
+            <p class="mt-2">"Lost a device? Sign out on every device and browser, this one included."</p>
+            <ActionForm action>
+                <button type="submit" class=format!("mt-4 {BUTTON}")>"Sign out everywhere"</button>
+            </ActionForm>
+        </section>
     }
 }

@@ -14,6 +14,7 @@ use crate::error::AppError;
 use crate::server::{error::internal, state::app_state};
 
 const USER_ID: &str = "user_id";
+const EPOCH: &str = "epoch";
 
 pub async fn session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>().await.map_err(|e| internal("session missing", e))
@@ -21,8 +22,10 @@ pub async fn session() -> Result<Session, AppError> {
 
 /// Starts a signed-in session with a new id (no session fixation).
 pub async fn start(session: &Session, user: Uuid) -> Result<(), AppError> {
+    let epoch = db::session_epoch(&app_state()?.db, user).await?;
     session.cycle_id().await.map_err(|e| internal("session cycle", e))?;
-    session.insert(USER_ID, user).await.map_err(|e| internal("session insert", e))
+    session.insert(USER_ID, user).await.map_err(|e| internal("session insert", e))?;
+    session.insert(EPOCH, epoch).await.map_err(|e| internal("session insert", e))
 }
 
 pub async fn end(session: &Session) -> Result<(), AppError> {
@@ -35,8 +38,9 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     let Some(id) = session.get::<Uuid>(USER_ID).await.map_err(|e| internal("session read", e))? else {
         return Ok(None);
     };
+    let epoch = session.get::<i32>(EPOCH).await.map_err(|e| internal("session read", e))?.unwrap_or_default();
     let state = app_state()?;
-    Ok(db::current_user(&state.db, id).await?)
+    Ok(db::session_user(&state.db, id, epoch).await?)
 }
 
 /// The guard for members: 401 without a signed-in user.

@@ -44,9 +44,25 @@ pub async fn issue(conn: &mut PgConnection, kind: TokenKind, user: Uuid) -> Resu
     Ok(token)
 }
 
+/// The user of a usable token, without using it up.
+pub async fn peek(pool: &PgPool, kind: TokenKind, token: &str) -> Result<Option<Uuid>, sqlx::Error> {
+    if !well_formed(token) {
+        return Ok(None);
+    }
+    sqlx::query_scalar("SELECT user_id FROM auth_tokens WHERE token_hash = $1 AND kind = $2 AND used_at IS NULL AND expires_at > now()")
+        .bind(digest(token))
+        .bind(kind)
+        .fetch_optional(pool)
+        .await
+}
+
+fn well_formed(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// Uses a token: the user it belongs to, once, while it has not expired.
 pub async fn redeem(pool: &PgPool, kind: TokenKind, token: &str) -> Result<Option<Uuid>, sqlx::Error> {
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !well_formed(token) {
         return Ok(None);
     }
     sqlx::query_scalar(
