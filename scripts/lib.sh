@@ -20,6 +20,9 @@ if [ -z "${CARGO_TARGET_DIR:-}" ]; then
   fi
 fi
 mkdir -p "$CARGO_TARGET_DIR"
+# Incremental artifacts only help while editing; in these scripts they just fill the disk
+# (tens of GB over a day of runs).
+export CARGO_INCREMENTAL=0
 export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -9,7 +9,7 @@ use super::{
     error::StartupError,
     serve, telemetry,
 };
-use crate::features::email;
+use crate::features::{accounts, email};
 
 #[derive(Parser)]
 #[command(name = "threadr", version, about = "Threadr: threads, product descriptions, letters and a marketplace")]
@@ -18,7 +18,7 @@ struct Cli {
     command: Option<Command>,
 }
 
-#[derive(Subcommand, Clone, Copy)]
+#[derive(Subcommand, Clone)]
 enum Command {
     /// Run the web server (the default): migrate, then listen on LEPTOS_SITE_ADDR.
     Serve,
@@ -28,12 +28,18 @@ enum Command {
     CheckConfig,
     /// Send every email that is due now, then exit (for cron, or to drain a backlog).
     ProcessMail,
+    /// Create an admin (or make an existing account one). The password is asked for, or read
+    /// from the first line of standard input when that is not a terminal.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 pub async fn run() -> ExitCode {
     let cli = Cli::parse();
     load_dotenv();
-    let command = cli.command.unwrap_or(Command::Serve);
+    let command = cli.command.clone().unwrap_or(Command::Serve);
     if let Command::CheckConfig = command {
         return check_config();
     }
@@ -44,11 +50,13 @@ pub async fn run() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(config.log_format, &config.log_filter);
+    let sink = if matches!(command, Command::Serve) { telemetry::Sink::Stdout } else { telemetry::Sink::Stderr };
+    telemetry::init(config.log_format, &config.log_filter, sink);
     let result = match command {
         Command::Serve | Command::CheckConfig => serve::run(config).await,
         Command::Migrate => migrate(config).await,
         Command::ProcessMail => process_mail(config).await,
+        Command::CreateAdmin { email } => create_admin(config, &email).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -75,6 +83,27 @@ async fn migrate(config: Config) -> Result<(), StartupError> {
     let applied = db::MIGRATOR.iter().count();
     println!("migrations up to date ({applied} known)");
     Ok(())
+}
+
+async fn create_admin(config: Config, email: &str) -> Result<(), StartupError> {
+    use std::io::IsTerminal;
+    let password = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Password for the admin (at least 10 characters): ")
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map(|_| line.trim_end_matches(['\r', '\n']).to_string())
+    }
+    .map_err(|e| StartupError::Input(format!("could not read the password: {e}")))?;
+    let pool = db::connect(&config).await?;
+    db::migrate(&pool).await?;
+    match accounts::create_admin(&pool, email, password).await {
+        Ok(done) => {
+            println!("{done}");
+            Ok(())
+        }
+        Err(accounts::CreateAdminError::Invalid(reason)) => Err(StartupError::Input(reason.to_string())),
+        Err(accounts::CreateAdminError::Other(e)) => Err(StartupError::Serve(std::io::Error::other(e))),
+    }
 }
 
 async fn process_mail(config: Config) -> Result<(), StartupError> {

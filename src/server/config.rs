@@ -62,7 +62,8 @@ pub const VARS: &[VarSpec] = &[
         name: "RUST_LOG",
         required: false,
         secret: false,
-        default: Some("info"),
+        // sqlx reports "relation already exists, skipping" from migrations as an info notice.
+        default: Some("info,sqlx::postgres::notice=warn"),
         description: "Log filter, e.g. `info,threadr=debug`.",
     },
     VarSpec {

@@ -72,6 +72,8 @@ pub enum StartupError {
     DatabaseUnreachable { waited: Duration, attempts: u32, last_error: String },
     #[error("database migration failed: {0}")]
     Migration(String),
+    #[error("{0}")]
+    Input(String),
     #[error("email set-up: {0}")]
     Email(String),
     #[error("cannot listen on {addr}: {source}")]
@@ -84,7 +86,7 @@ impl StartupError {
     /// 2 for configuration mistakes (fix the environment), 1 for everything else.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Config(_) | Self::Site(_) | Self::Email(_) => 2,
+            Self::Config(_) | Self::Site(_) | Self::Email(_) | Self::Input(_) => 2,
             _ => 1,
         }
     }

@@ -190,3 +190,51 @@ fn wait_for_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+fn create_admin(url: &str, email: &str, password: &str) -> Output {
+    let mut child = threadr(&["create-admin", "--email", email], &[("DATABASE_URL", url)])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn create_admin_makes_a_verified_admin_or_promotes_an_account(pool: PgPool) {
+    let url = database_url(&pool);
+    let out = create_admin(&url, "Root@Example.com", "a long admin secret");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "created admin Root@example.com");
+    let (role, verified, hash): (String, bool, String) =
+        sqlx::query_as("SELECT role::text, email_verified_at IS NOT NULL, password_hash FROM users")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((role.as_str(), verified), ("admin", true));
+    assert!(hash.starts_with("$argon2id$"));
+
+    let out = create_admin(&url, "root@example.com", "another admin secret");
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("is now an admin"));
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&pool).await.unwrap();
+    assert_eq!(users, 1);
+    let events: Vec<String> =
+        sqlx::query_scalar("SELECT event FROM audit_log ORDER BY id").fetch_all(&pool).await.unwrap();
+    assert_eq!(events, ["admin_created", "role_change"]);
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn create_admin_refuses_bad_input_with_exit_2(pool: PgPool) {
+    let url = database_url(&pool);
+    let out = create_admin(&url, "root@example.com", "short");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("at least 10 characters"), "{}", text(&out.stderr));
+    let out = create_admin(&url, "not-an-email", "a long admin secret");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("valid email address"));
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&pool).await.unwrap();
+    assert_eq!(users, 0);
+}

@@ -66,6 +66,31 @@ pub async fn user_by_email(pool: &PgPool, email: &str) -> Result<Option<CurrentU
     sqlx::query_as(&format!("{CURRENT_USER} WHERE email = $1")).bind(email).fetch_optional(pool).await
 }
 
+/// Creates a verified admin, or makes an existing account one (new password, verified).
+/// Returns the user and whether it was created.
+pub async fn upsert_admin(
+    conn: &mut PgConnection,
+    email: &str,
+    password_hash: &str,
+    name: &str,
+) -> Result<(Uuid, bool), sqlx::Error> {
+    sqlx::query_as(
+        "INSERT INTO users (email, password_hash, display_name, referral_code, role, email_verified_at)
+         VALUES ($1, $2, $3, $4, 'admin', now())
+         ON CONFLICT (email) DO UPDATE
+            SET role = 'admin', password_hash = EXCLUDED.password_hash,
+                email_verified_at = coalesce(users.email_verified_at, now()),
+                session_epoch = users.session_epoch + 1
+         RETURNING id, xmax = 0",
+    )
+    .bind(email)
+    .bind(password_hash)
+    .bind(name)
+    .bind(referral_code())
+    .fetch_one(conn)
+    .await
+}
+
 pub async fn set_password(conn: &mut PgConnection, id: Uuid, hash: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1").bind(id).bind(hash).execute(conn).await?;
     Ok(())

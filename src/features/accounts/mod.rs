@@ -7,6 +7,8 @@ mod model;
 mod pages;
 
 #[cfg(feature = "ssr")]
+mod admin_cli;
+#[cfg(feature = "ssr")]
 pub mod audit;
 #[cfg(feature = "ssr")]
 mod db;
@@ -19,6 +21,8 @@ pub mod session;
 #[cfg(feature = "ssr")]
 pub mod tokens;
 
+#[cfg(feature = "ssr")]
+pub use admin_cli::{CreateAdminError, create_admin};
 pub use api::{
     ConfirmEmail, ForgotPassword, LINK_INVALID, MAGIC_LINK_SENT, RESET_SENT, RequestMagicLink, ResetPassword,
     SIGN_IN_FAILED, SIGN_UP_DONE, SignIn, SignOut, SignOutEverywhere, SignUp, UseMagicLink, WhoAmI,
