@@ -20,6 +20,31 @@ mod ssr {
 
     pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 
+    /// The "email me a link" flows (reset, sign-in link): limited like sign-in, and only an
+    /// existing account gets a token and an email; the caller answers the same either way.
+    pub async fn email_link<E: crate::features::email::templates::Email>(
+        raw_email: &str,
+        scope: &str,
+        kind: super::super::tokens::TokenKind,
+        event: &str,
+        mail: impl FnOnce(&super::super::model::CurrentUser, String) -> E,
+    ) -> Result<(), AppError> {
+        use super::super::{db, session, tokens};
+        let email = EmailAddress::parse(raw_email).map_err(AppError::invalid)?;
+        let state = crate::server::state::app_state()?;
+        let origin = session::origin().await;
+        limit(&state, scope, &email, &origin).await?;
+        if let Some(user) = db::user_by_email(&state.db, email.as_str()).await? {
+            let mut tx = state.db.begin().await?;
+            let token = tokens::issue(&mut tx, kind, user.id).await?;
+            let key = format!("{scope}:{}:{}", user.id, chrono::Utc::now().timestamp_micros());
+            state.mailer.enqueue(&mut tx, &user.email, &mail(&user, token), &key).await?;
+            audit::record(&mut *tx, event, Some(user.id), Some(&user.email), &origin, serde_json::json!({})).await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
     /// Counts a sign-in-like attempt against the account and the IP; 429 past the limit.
     pub async fn limit(
         state: &AppState,
@@ -193,30 +218,12 @@ pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
 /// either way. Limited like sign-in.
 #[server(prefix = "/api", endpoint = "accounts/forgot-password")]
 pub async fn forgot_password(email: String) -> Result<String, AppError> {
-    use super::{audit, db, model::EmailAddress, session, tokens};
+    use super::tokens::TokenKind;
     use crate::features::email::templates::PasswordReset;
-
-    let email = EmailAddress::parse(&email).map_err(AppError::invalid)?;
-    let state = crate::server::state::app_state()?;
-    let origin = session::origin().await;
-    ssr::limit(&state, "reset", &email, &origin).await?;
-    if let Some(user) = db::user_by_email(&state.db, email.as_str()).await? {
-        let mut tx = state.db.begin().await?;
-        let token = tokens::issue(&mut tx, tokens::TokenKind::PasswordReset, user.id).await?;
-        let mail = PasswordReset { name: user.display_name.clone(), token };
-        let key = format!("reset:{}:{}", user.id, chrono::Utc::now().timestamp_micros());
-        state.mailer.enqueue(&mut tx, &user.email, &mail, &key).await?;
-        audit::record(
-            &mut *tx,
-            "password_reset_requested",
-            Some(user.id),
-            Some(&user.email),
-            &origin,
-            serde_json::json!({}),
-        )
-        .await?;
-        tx.commit().await?;
-    }
+    ssr::email_link(&email, "reset", TokenKind::PasswordReset, "password_reset_requested", |user, token| {
+        PasswordReset { name: user.display_name.clone(), token }
+    })
+    .await?;
     Ok(RESET_SENT.to_string())
 }
 
@@ -252,29 +259,10 @@ pub async fn reset_password(token: String, password: String) -> Result<CurrentUs
 /// Emails a sign-in link (15 minutes, single use) if the address has an account.
 #[server(prefix = "/api", endpoint = "accounts/magic-link")]
 pub async fn request_magic_link(email: String) -> Result<String, AppError> {
-    use super::{audit, db, model::EmailAddress, session, tokens};
+    use super::tokens::TokenKind;
     use crate::features::email::templates::MagicLink;
-
-    let email = EmailAddress::parse(&email).map_err(AppError::invalid)?;
-    let state = crate::server::state::app_state()?;
-    let origin = session::origin().await;
-    ssr::limit(&state, "magic_link", &email, &origin).await?;
-    if let Some(user) = db::user_by_email(&state.db, email.as_str()).await? {
-        let mut tx = state.db.begin().await?;
-        let token = tokens::issue(&mut tx, tokens::TokenKind::MagicLink, user.id).await?;
-        let key = format!("magic:{}:{}", user.id, chrono::Utc::now().timestamp_micros());
-        state.mailer.enqueue(&mut tx, &user.email, &MagicLink { token }, &key).await?;
-        audit::record(
-            &mut *tx,
-            "magic_link_requested",
-            Some(user.id),
-            Some(&user.email),
-            &origin,
-            serde_json::json!({}),
-        )
+    ssr::email_link(&email, "magic_link", TokenKind::MagicLink, "magic_link_requested", |_, token| MagicLink { token })
         .await?;
-        tx.commit().await?;
-    }
     Ok(MAGIC_LINK_SENT.to_string())
 }
 

@@ -36,6 +36,40 @@ fn use_auth() -> Option<Auth> {
     use_context::<Auth>()
 }
 
+/// When `value` turns Ok: refresh who is signed in, then go to `to` (if any).
+fn on_success<T: Clone + Send + Sync + 'static>(
+    value: MappedSignal<Option<Result<T, AppError>>>,
+    to: Option<&'static str>,
+) {
+    let auth = use_auth();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = value.get() {
+            if let Some(auth) = auth {
+                auth.refresh();
+            }
+            if let Some(to) = to {
+                navigate(to, Default::default());
+            }
+        }
+    });
+}
+
+/// The `token` of an emailed link's address.
+fn token_from_query() -> StoredValue<String> {
+    StoredValue::new(use_query_map().read_untracked().get("token").unwrap_or_default())
+}
+
+/// A form's error, announced.
+#[component]
+fn FormError<T: Clone + Send + Sync + 'static>(value: MappedSignal<Option<Result<T, AppError>>>) -> impl IntoView {
+    view! {
+        <p role="alert" class="mt-4 text-red-700 empty:hidden dark:text-red-300">
+            {move || value.get().and_then(Result::err).map(|e| e.to_string())}
+        </p>
+    }
+}
+
 const BUTTON: &str = "inline-flex min-h-11 items-center justify-center rounded-md bg-indigo-700 px-5 font-semibold text-white hover:bg-indigo-800 disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-700";
 const LINK: &str = "inline-flex min-h-11 items-center rounded-md px-3 text-base text-slate-700 hover:bg-slate-100 dark:text-slate-200 dark:hover:bg-slate-800";
 
@@ -44,13 +78,7 @@ const LINK: &str = "inline-flex min-h-11 items-center rounded-md px-3 text-base 
 pub fn AccountMenu() -> impl IntoView {
     let Some(auth) = use_auth() else { return ().into_any() };
     let sign_out = ServerAction::<SignOut>::new();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = sign_out.value().get() {
-            auth.refresh();
-            navigate("/", Default::default());
-        }
-    });
+    on_success(sign_out.value(), Some("/"));
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
@@ -89,7 +117,7 @@ pub fn SignUpPage() -> impl IntoView {
                         <Field label="Name" name="display_name" autocomplete="name" maxlength=NAME_MAX hint="How other members see you; 80 characters at most."/>
                         <Field label="Email" name="email" kind="email" autocomplete="email" maxlength=EMAIL_MAX/>
                         <Field label="Password" name="password" kind="password" autocomplete="new-password" maxlength=PASSWORD_MAX hint="At least 10 characters; not a common password."/>
-                        <p role="alert" class="mt-4 text-red-700 empty:hidden dark:text-red-300">{move || action.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+                        <FormError value=action.value()/>
                         <button type="submit" class=format!("mt-6 {BUTTON}") disabled=move || action.pending().get()>"Create account"</button>
                     </ActionForm>
                     <p class="mt-6">"Already have an account? " <A href="/sign-in" attr:class="inline-flex min-h-11 items-center text-indigo-700 underline dark:text-indigo-300">"Sign in"</A></p>
@@ -104,16 +132,7 @@ pub fn SignUpPage() -> impl IntoView {
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
-    let auth = use_auth();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            if let Some(auth) = auth {
-                auth.refresh();
-            }
-            navigate("/account", Default::default());
-        }
-    });
+    on_success(action.value(), Some("/account"));
     view! {
         <Title text="Sign in"/>
         <section class="mx-auto max-w-md">
@@ -121,7 +140,7 @@ pub fn SignInPage() -> impl IntoView {
             <ActionForm action attr:novalidate=true>
                 <Field label="Email" name="email" kind="email" autocomplete="email" maxlength=EMAIL_MAX/>
                 <Field label="Password" name="password" kind="password" autocomplete="current-password" maxlength=PASSWORD_MAX/>
-                <p role="alert" class="mt-4 text-red-700 empty:hidden dark:text-red-300">{move || action.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+                <FormError value=action.value()/>
                 <button type="submit" class=format!("mt-6 {BUTTON}") disabled=move || action.pending().get()>"Sign in"</button>
             </ActionForm>
             <p class="mt-4"><A href="/forgot-password" attr:class=TEXT_LINK>"Forgot your password?"</A></p>
@@ -183,18 +202,9 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 /// `/reset-password?token=…`
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
-    let token = StoredValue::new(use_query_map().read_untracked().get("token").unwrap_or_default());
+    let token = token_from_query();
     let action = ServerAction::<ResetPassword>::new();
-    let auth = use_auth();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            if let Some(auth) = auth {
-                auth.refresh();
-            }
-            navigate("/account", Default::default());
-        }
-    });
+    on_success(action.value(), Some("/account"));
     view! {
         <Title text="Choose a new password"/>
         <section class="mx-auto max-w-md">
@@ -202,7 +212,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
             <ActionForm action attr:novalidate=true>
                 <input type="hidden" name="token" value=token.get_value()/>
                 <Field label="New password" name="password" kind="password" autocomplete="new-password" maxlength=PASSWORD_MAX hint="At least 10 characters; not a common password. Other devices will be signed out."/>
-                <p role="alert" class="mt-4 text-red-700 empty:hidden dark:text-red-300">{move || action.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+                <FormError value=action.value()/>
                 <button type="submit" class=format!("mt-6 {BUTTON}") disabled=move || action.pending().get()>"Save new password"</button>
             </ActionForm>
         </section>
@@ -212,25 +222,16 @@ pub fn ResetPasswordPage() -> impl IntoView {
 /// `/sign-in/link?token=…`: one click signs in (scanners that open links use nothing up).
 #[component]
 pub fn MagicLinkPage() -> impl IntoView {
-    let token = StoredValue::new(use_query_map().read_untracked().get("token").unwrap_or_default());
+    let token = token_from_query();
     let action = ServerAction::<UseMagicLink>::new();
-    let auth = use_auth();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            if let Some(auth) = auth {
-                auth.refresh();
-            }
-            navigate("/account", Default::default());
-        }
-    });
+    on_success(action.value(), Some("/account"));
     view! {
         <Title text="Sign in with your link"/>
         <section class="mx-auto max-w-md">
             <h1 class="text-3xl font-bold">"Sign in with your link"</h1>
             <ActionForm action>
                 <input type="hidden" name="token" value=token.get_value()/>
-                <p role="alert" class="mt-4 text-red-700 empty:hidden dark:text-red-300">{move || action.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+                <FormError value=action.value()/>
                 <button type="submit" class=format!("mt-6 {BUTTON}") disabled=move || action.pending().get()>"Sign in to Threadr"</button>
             </ActionForm>
         </section>
@@ -241,14 +242,9 @@ pub fn MagicLinkPage() -> impl IntoView {
 /// not use the token up.
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {
-    let token = StoredValue::new(use_query_map().read_untracked().get("token").unwrap_or_default());
+    let token = token_from_query();
     let action = ServerAction::<ConfirmEmail>::new();
-    let auth = use_auth();
-    Effect::new(move |_| {
-        if let (Some(Ok(_)), Some(auth)) = (action.value().get(), auth) {
-            auth.refresh();
-        }
-    });
+    on_success(action.value(), None);
     view! {
         <Title text="Confirm your email"/>
         <section class="mx-auto max-w-md">
@@ -259,7 +255,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
                     <ActionForm action>
                         <input type="hidden" name="token" value=token.get_value()/>
                         <p class="mt-4">"Confirm that this email address is yours to finish setting up your account."</p>
-                        <p role="alert" class="mt-4 text-red-700 empty:hidden dark:text-red-300">{move || action.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+                        <FormError value=action.value()/>
                         <button type="submit" class=format!("mt-6 {BUTTON}") disabled=move || action.pending().get()>"Confirm my email"</button>
                     </ActionForm>
                 }
@@ -304,16 +300,7 @@ fn AccountView(user: CurrentUser) -> impl IntoView {
 #[component]
 fn SignOutEverywhereButton() -> impl IntoView {
     let action = ServerAction::<SignOutEverywhere>::new();
-    let auth = use_auth();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
-            if let Some(auth) = auth {
-                auth.refresh();
-            }
-            navigate("/sign-in", Default::default());
-        }
-    });
+    on_success(action.value(), Some("/sign-in"));
     view! {
         <section aria-labelledby="sessions-title" class="mt-8">
             <h2 id="sessions-title" class="text-xl font-semibold">"Sessions"</h2>
