@@ -1,6 +1,7 @@
 //! Server-only code: configuration, database, HTTP wiring, CLI. Compiled with `ssr` only.
 
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -3,7 +3,11 @@ use leptos::prelude::{LeptosOptions, use_context};
 use sqlx::PgPool;
 use std::{sync::Arc, time::Instant};
 
-use super::{config::Config, error::internal};
+use super::{
+    clock::{Clock, SystemClock},
+    config::Config,
+    error::internal,
+};
 use crate::error::AppError;
 use crate::features::email::Mailer;
 
@@ -14,13 +18,26 @@ pub struct AppState {
     pub db: PgPool,
     pub config: Arc<Config>,
     pub mailer: Mailer,
+    pub clock: Arc<dyn Clock>,
     pub started_at: Instant,
 }
 
 impl AppState {
     pub fn new(config: Config, leptos_options: LeptosOptions, db: PgPool) -> Self {
         let mailer = Mailer::new(&config);
-        Self { leptos_options, db, config: Arc::new(config), mailer, started_at: Instant::now() }
+        Self {
+            leptos_options,
+            db,
+            config: Arc::new(config),
+            mailer,
+            clock: Arc::new(SystemClock),
+            started_at: Instant::now(),
+        }
+    }
+
+    /// The same state with another time source (tests move time forward with it).
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        Self { clock, ..self }
     }
 }
 

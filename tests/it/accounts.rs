@@ -396,3 +396,30 @@ async fn signing_out_everywhere_ends_every_session(pool: PgPool) {
         .unwrap();
     assert_eq!(events, 1);
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn an_admin_session_idle_for_more_than_30_minutes_is_refused(pool: PgPool) {
+    use chrono::Duration;
+    use threadr::server::clock::ManualClock;
+    let clock = std::sync::Arc::new(ManualClock::new(chrono::Utc::now()));
+    let app = TestApp::spawn_with_clock(pool.clone(), clock.clone()).await;
+    threadr::features::accounts::create_admin(&pool, "root@example.com", "a long admin secret".into()).await.unwrap();
+    signed_up_and_confirmed(&app, &pool, "member@example.com").await;
+    let admin = sign_in_cookie(&app, "root@example.com", "a long admin secret").await.unwrap();
+    let member = sign_in_cookie(&app, "member@example.com", PASSWORD).await.unwrap();
+    assert_eq!(me(&app, &admin).await["role"], "admin");
+
+    clock.advance(Duration::minutes(29));
+    assert_eq!(me(&app, &admin).await["role"], "admin", "activity within 30 minutes keeps the session");
+    clock.advance(Duration::minutes(29));
+    assert_eq!(me(&app, &admin).await["role"], "admin", "idle time counts from the last request");
+    clock.advance(Duration::minutes(31));
+    assert!(me(&app, &admin).await.is_null(), "idle for 31 minutes: signed out");
+    assert!(me(&app, &admin).await.is_null(), "and stays signed out");
+    assert_eq!(me(&app, &member).await["email"], "member@example.com", "members keep their 30-day sessions");
+    let expired: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE event = 'admin_session_expired'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(expired, 1);
+}

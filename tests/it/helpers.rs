@@ -36,9 +36,17 @@ impl TestApp {
     }
 
     pub async fn spawn_with(pool: PgPool, config: Config) -> Self {
+        Self::spawn_state(AppState::new(config, site_options(), pool)).await
+    }
+
+    /// The app with a clock the test moves by hand.
+    pub async fn spawn_with_clock(pool: PgPool, clock: std::sync::Arc<threadr::server::clock::ManualClock>) -> Self {
+        Self::spawn_state(AppState::new(config_with(&[]), site_options(), pool).with_clock(clock)).await
+    }
+
+    async fn spawn_state(state: AppState) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
-        let state = AppState::new(config, site_options(), pool);
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(async move {
             serve::serve(listener, state, async {

@@ -15,6 +15,10 @@ use crate::server::{error::internal, state::app_state};
 
 const USER_ID: &str = "user_id";
 const EPOCH: &str = "epoch";
+const LAST_SEEN: &str = "last_seen";
+
+/// Admin sessions end after this long without a request.
+pub const ADMIN_IDLE_LIMIT: chrono::Duration = chrono::Duration::minutes(30);
 
 pub async fn session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>().await.map_err(|e| internal("session missing", e))
@@ -25,7 +29,9 @@ pub async fn start(session: &Session, user: Uuid) -> Result<(), AppError> {
     let epoch = db::session_epoch(&app_state()?.db, user).await?;
     session.cycle_id().await.map_err(|e| internal("session cycle", e))?;
     session.insert(USER_ID, user).await.map_err(|e| internal("session insert", e))?;
-    session.insert(EPOCH, epoch).await.map_err(|e| internal("session insert", e))
+    session.insert(EPOCH, epoch).await.map_err(|e| internal("session insert", e))?;
+    let now = app_state()?.clock.now().timestamp();
+    session.insert(LAST_SEEN, now).await.map_err(|e| internal("session insert", e))
 }
 
 pub async fn end(session: &Session) -> Result<(), AppError> {
@@ -40,7 +46,30 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     };
     let epoch = session.get::<i32>(EPOCH).await.map_err(|e| internal("session read", e))?.unwrap_or_default();
     let state = app_state()?;
-    Ok(db::session_user(&state.db, id, epoch).await?)
+    let Some(user) = db::session_user(&state.db, id, epoch).await? else {
+        return Ok(None);
+    };
+    if user.role == Role::Admin {
+        // Admins are signed out after 30 minutes without a request.
+        let now = state.clock.now();
+        let last_seen = session.get::<i64>(LAST_SEEN).await.map_err(|e| internal("session read", e))?;
+        let idle = last_seen.and_then(|t| chrono::DateTime::from_timestamp(t, 0)).map(|t| now - t);
+        if idle.is_none_or(|idle| idle > ADMIN_IDLE_LIMIT) {
+            super::audit::record(
+                &state.db,
+                "admin_session_expired",
+                Some(user.id),
+                Some(&user.email),
+                &origin().await,
+                serde_json::json!({}),
+            )
+            .await?;
+            end(&session).await?;
+            return Ok(None);
+        }
+        session.insert(LAST_SEEN, now.timestamp()).await.map_err(|e| internal("session write", e))?;
+    }
+    Ok(Some(user))
 }
 
 /// The guard for members: 401 without a signed-in user.
