@@ -17,24 +17,6 @@ fn session_cookie(res: &Response) -> Option<String> {
         .map(|c| c.split(';').next().unwrap_or_default().to_string())
 }
 
-async fn call_with(app: &TestApp, endpoint: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Response {
-    let body = form
-        .iter()
-        .map(|(k, v)| format!("{k}={}", url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()))
-        .collect::<Vec<_>>()
-        .join("&");
-    let mut req = app
-        .client
-        .post(app.url(&format!("/api/{endpoint}")))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("accept", "application/json")
-        .body(body);
-    if let Some(cookie) = cookie {
-        req = req.header("cookie", cookie);
-    }
-    req.send().await.unwrap()
-}
-
 /// What the page would show: the error decoded the way the browser decodes it.
 async fn message(res: Response) -> String {
     res.json::<threadr::error::AppError>().await.unwrap().to_string()
@@ -154,7 +136,7 @@ async fn the_confirmation_link_works_once_then_never_again(pool: PgPool) {
     let res = app.call("accounts/confirm-email", &[("token", &token)]).await;
     assert_eq!(res.status(), 200);
     let cookie = session_cookie(&res).expect("signed in by the link");
-    let me: serde_json::Value = call_with(&app, "accounts/me", &[], Some(&cookie)).await.json().await.unwrap();
+    let me: serde_json::Value = app.call_as("accounts/me", &[], Some(&cookie)).await.json().await.unwrap();
     assert_eq!((me["email"].as_str(), me["verified"].as_bool()), (Some("ada@example.com"), Some(true)));
     let welcome: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox WHERE template = 'welcome'")
         .fetch_one(&pool)
@@ -192,19 +174,18 @@ async fn sign_in_rotates_the_session_and_sign_out_ends_it(pool: PgPool) {
     assert_eq!(first.status(), 200);
     let before = session_cookie(&first).unwrap();
     let second =
-        call_with(&app, "accounts/sign-in", &[("email", "ada@example.com"), ("password", PASSWORD)], Some(&before))
-            .await;
+        app.call_as("accounts/sign-in", &[("email", "ada@example.com"), ("password", PASSWORD)], Some(&before)).await;
     let after = session_cookie(&second).unwrap();
     assert_ne!(before, after, "a new session id at sign-in");
     let set_cookie = second.headers()["set-cookie"].to_str().unwrap().to_ascii_lowercase();
     assert!(set_cookie.contains("httponly") && set_cookie.contains("samesite=lax"), "{set_cookie}");
     assert!(!set_cookie.contains("secure"), "not Secure over plain http");
 
-    let me: serde_json::Value = call_with(&app, "accounts/me", &[], Some(&before)).await.json().await.unwrap();
+    let me: serde_json::Value = app.call_as("accounts/me", &[], Some(&before)).await.json().await.unwrap();
     assert!(me.is_null(), "the old session id no longer signs anyone in");
 
-    assert_eq!(call_with(&app, "accounts/sign-out", &[], Some(&after)).await.status(), 200);
-    let me: serde_json::Value = call_with(&app, "accounts/me", &[], Some(&after)).await.json().await.unwrap();
+    assert_eq!(app.call_as("accounts/sign-out", &[], Some(&after)).await.status(), 200);
+    let me: serde_json::Value = app.call_as("accounts/me", &[], Some(&after)).await.json().await.unwrap();
     assert!(me.is_null(), "signed out");
     let page = app.client.get(app.url("/account")).header("cookie", &after).send().await.unwrap();
     assert_eq!(page.status(), 401);
@@ -305,7 +286,7 @@ async fn sign_in_cookie(app: &TestApp, email: &str, password: &str) -> Option<St
 }
 
 async fn me(app: &TestApp, cookie: &str) -> serde_json::Value {
-    call_with(app, "accounts/me", &[], Some(cookie)).await.json().await.unwrap()
+    app.call_as("accounts/me", &[], Some(cookie)).await.json().await.unwrap()
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]
@@ -385,7 +366,7 @@ async fn signing_out_everywhere_ends_every_session(pool: PgPool) {
     let phone = sign_in_cookie(&app, "ada@example.com", PASSWORD).await.unwrap();
     let laptop = sign_in_cookie(&app, "ada@example.com", PASSWORD).await.unwrap();
     assert!(!me(&app, &phone).await.is_null() && !me(&app, &laptop).await.is_null());
-    assert_eq!(call_with(&app, "accounts/sign-out-everywhere", &[], Some(&laptop)).await.status(), 200);
+    assert_eq!(app.call_as("accounts/sign-out-everywhere", &[], Some(&laptop)).await.status(), 200);
     assert!(me(&app, &phone).await.is_null());
     assert!(me(&app, &laptop).await.is_null());
     let res = app.call("accounts/sign-out-everywhere", &[]).await;

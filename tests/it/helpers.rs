@@ -70,14 +70,21 @@ impl TestApp {
 
     /// Calls a server function the way the browser does (form-encoded POST).
     pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> Response {
-        self.client
+        self.call_as(endpoint, form, None).await
+    }
+
+    /// Like [`call`](Self::call), sending a `cookie` header (a signed-in session) when given.
+    pub async fn call_as(&self, endpoint: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Response {
+        let mut req = self
+            .client
             .post(self.url(&format!("/api/{endpoint}")))
             .header("content-type", "application/x-www-form-urlencoded")
             .header("accept", "application/json")
-            .body(serde_urlencoded(form))
-            .send()
-            .await
-            .expect("request sent")
+            .body(serde_urlencoded(form));
+        if let Some(cookie) = cookie {
+            req = req.header("cookie", cookie);
+        }
+        req.send().await.expect("request sent")
     }
 }
 

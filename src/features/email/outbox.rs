@@ -223,22 +223,35 @@ pub async fn list(
     .await
 }
 
+#[derive(sqlx::FromRow)]
+struct DetailRow {
+    #[sqlx(flatten)]
+    summary: MailSummary,
+    text_body: String,
+    html_body: String,
+    next_attempt_at: DateTime<Utc>,
+    sent_at: Option<DateTime<Utc>>,
+}
+
+/// One message with its bodies (the HTML separately: only the preview frame serves it).
 pub async fn detail(pool: &PgPool, id: Uuid) -> Result<Option<(MailDetail, String)>, sqlx::Error> {
-    let Some(summary) =
-        sqlx::query_as::<_, MailSummary>(&format!("SELECT {SUMMARY_COLUMNS} FROM email_outbox WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-    else {
-        return Ok(None);
-    };
-    let (text_body, html_body, next_attempt_at, sent_at): (String, String, DateTime<Utc>, Option<DateTime<Utc>>) =
-        sqlx::query_as("SELECT text_body, html_body, next_attempt_at, sent_at FROM email_outbox WHERE id = $1")
-            .bind(id)
-            .fetch_one(pool)
-            .await?;
-    let links = super::links_in(&text_body);
-    Ok(Some((MailDetail { summary, text_body, next_attempt_at, sent_at, links }, html_body)))
+    let row: Option<DetailRow> = sqlx::query_as(&format!(
+        "SELECT {SUMMARY_COLUMNS}, text_body, html_body, next_attempt_at, sent_at FROM email_outbox WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| {
+        let links = super::links_in(&r.text_body);
+        let detail = MailDetail {
+            summary: r.summary,
+            text_body: r.text_body,
+            next_attempt_at: r.next_attempt_at,
+            sent_at: r.sent_at,
+            links,
+        };
+        (detail, r.html_body)
+    }))
 }
 
 /// Makes a failed or dead message due again now, with a fresh attempt count.
