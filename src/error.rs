@@ -21,6 +21,9 @@ pub enum AppError {
     Unauthenticated,
     #[error("You do not have access to this page.")]
     Forbidden,
+    /// An admin page needs the admin portal key (ADMIN_PORTAL_KEY) once per session.
+    #[error("Enter the admin portal key to continue.")]
+    StepUpRequired,
     #[error("We could not find what you were looking for.")]
     NotFound,
     #[error("Too many requests. Please try again in {retry_after_secs} seconds.")]
@@ -47,7 +50,7 @@ impl AppError {
         match self {
             Self::Invalid { .. } => 400,
             Self::Unauthenticated => 401,
-            Self::Forbidden => 403,
+            Self::Forbidden | Self::StepUpRequired => 403,
             Self::NotFound => 404,
             Self::TooLarge => 413,
             Self::RateLimited { .. } => 429,
@@ -62,6 +65,7 @@ impl AppError {
             Self::Invalid { .. } => "Please check your input",
             Self::Unauthenticated => "Sign in required",
             Self::Forbidden => "No access",
+            Self::StepUpRequired => "Admin portal key required",
             Self::NotFound => "Page not found",
             Self::TooLarge => "Too large",
             Self::RateLimited { .. } => "Slow down",

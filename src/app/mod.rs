@@ -18,9 +18,10 @@ use leptos_router::{
 };
 
 use crate::features::accounts::{
-    AccountPage, ForgotPasswordPage, MagicLinkPage, ResetPasswordPage, SignInPage, SignUpPage, VerifyEmailPage,
-    provide_current_user,
+    AccountPage, AddressesPage, ConfirmEmailChangePage, DeleteAccountPage, ForgotPasswordPage, MagicLinkPage,
+    ResetPasswordPage, SessionsPage, SignInPage, SignUpPage, VerifyEmailPage, provide_current_user,
 };
+use crate::features::admin::AdminHomePage;
 use crate::features::email::{MailPage, MailboxPage};
 use crate::features::status::StatusPage;
 use crate::ui::toast::{Toasts, provide_toasts};
@@ -51,6 +52,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reset-password") view=ResetPasswordPage/>
                     <Route path=path!("/sign-in/link") view=MagicLinkPage/>
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/addresses") view=AddressesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/sessions") view=SessionsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/delete") view=DeleteAccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/confirm-email") view=ConfirmEmailChangePage/>
+                    <Route path=path!("/admin") view=AdminHomePage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/mail") view=MailboxPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/mail/:id") view=MailPage ssr=SsrMode::Async/>
                 </Routes>

@@ -137,6 +137,13 @@ pub const VARS: &[VarSpec] = &[
         description: "The same per client IP address (raise it behind a shared NAT, or for browser tests).",
     },
     VarSpec {
+        name: "ADMIN_PORTAL_KEY",
+        required: false,
+        secret: true,
+        default: None,
+        description: "When set, admins also enter this key (12+ characters) once per session before any admin page.",
+    },
+    VarSpec {
         name: "LEPTOS_SITE_ADDR",
         required: false,
         secret: false,
@@ -175,10 +182,22 @@ impl EmailConfig {
     }
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone)]
 pub struct AuthConfig {
     pub attempts_per_account: i64,
     pub attempts_per_ip: i64,
+    pub admin_portal_key: Option<String>,
+}
+
+impl fmt::Debug for AuthConfig {
+    // Hand-written so the portal key never reaches a log line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("attempts_per_account", &self.attempts_per_account)
+            .field("attempts_per_ip", &self.attempts_per_ip)
+            .field("admin_portal_key", &self.admin_portal_key.as_ref().map(|_| "<set>"))
+            .finish()
+    }
 }
 
 #[derive(Clone)]
@@ -274,9 +293,20 @@ impl Config {
             vars.parsed("AUTH_ATTEMPTS_PER_ACCOUNT", &mut errors, |v| ranged::<i64>(v, 1, 1_000_000, "a whole number"));
         let attempts_per_ip =
             vars.parsed("AUTH_ATTEMPTS_PER_IP", &mut errors, |v| ranged::<i64>(v, 1, 1_000_000, "a whole number"));
-        let auth = attempts_per_account
-            .zip(attempts_per_ip)
-            .map(|(attempts_per_account, attempts_per_ip)| AuthConfig { attempts_per_account, attempts_per_ip });
+        let admin_portal_key = match lookup("ADMIN_PORTAL_KEY").filter(|v| !v.trim().is_empty()) {
+            Some(key) if key.chars().count() < 12 => {
+                errors.push(ConfigError::new("ADMIN_PORTAL_KEY", "must be at least 12 characters"));
+                None
+            }
+            key => Some(key),
+        };
+        let auth = attempts_per_account.zip(attempts_per_ip).zip(admin_portal_key).map(
+            |((attempts_per_account, attempts_per_ip), admin_portal_key)| AuthConfig {
+                attempts_per_account,
+                attempts_per_ip,
+                admin_portal_key,
+            },
+        );
 
         match (
             database,

@@ -32,6 +32,18 @@ pub fn internal(context: &str, error: impl Display) -> AppError {
     AppError::Internal { reference }
 }
 
+/// For axum handlers and extractors: the status, Retry-After, and the error as JSON.
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut res = (status, axum::Json(&self)).into_response();
+        if let AppError::RateLimited { retry_after_secs } = self {
+            res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        res
+    }
+}
+
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
         if is_unavailable(&error) {

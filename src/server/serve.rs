@@ -20,11 +20,7 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
 
     let stop = CancellationToken::new();
     let worker = tokio::spawn(mail_worker.run(stop.child_token()));
-    let session_cleanup = {
-        use tower_sessions::ExpiredDeletion;
-        let store = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
-        tokio::spawn(store.continuously_delete_expired(std::time::Duration::from_secs(3600)))
-    };
+    let session_cleanup = tokio::spawn(crate::features::accounts::cleanup::run(pool.clone()));
     tracing::info!(%addr, version = crate::VERSION, "listening");
     let shutdown = {
         let stop = stop.clone();

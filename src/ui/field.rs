@@ -18,7 +18,8 @@ pub fn Field(
     #[prop(optional)]
     id: &'static str,
 ) -> impl IntoView {
-    let id = if id.is_empty() { format!("field-{name}") } else { id.to_string() };
+    // Names like `address[city]` (nested server function arguments) make poor ids.
+    let id = if id.is_empty() { format!("field-{}", name.replace(['[', ']'], "-")) } else { id.to_string() };
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let described_by = {

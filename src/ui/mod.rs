@@ -2,6 +2,7 @@
 
 mod error_page;
 mod field;
+pub mod form;
 mod loaded;
 pub mod skeleton;
 pub mod toast;

@@ -1,28 +1,20 @@
 //! Accounts over HTTP: sign-up, confirmation, sign-in limits, sessions, CSRF.
 
 use crate::helpers::TestApp;
+pub(crate) use crate::helpers::session_cookie;
 use reqwest::Response;
 use sqlx::PgPool;
 use threadr::features::accounts::{LINK_INVALID, SIGN_IN_FAILED, SIGN_UP_DONE};
 use threadr::server::db::MIGRATOR;
 
-const PASSWORD: &str = "correct horse battery";
-
-fn session_cookie(res: &Response) -> Option<String> {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("threadr_session="))
-        .map(|c| c.split(';').next().unwrap_or_default().to_string())
-}
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// What the page would show: the error decoded the way the browser decodes it.
-async fn message(res: Response) -> String {
+pub(crate) async fn message(res: Response) -> String {
     res.json::<threadr::error::AppError>().await.unwrap().to_string()
 }
 
-async fn sign_up(app: &TestApp, email: &str) -> Response {
+pub(crate) async fn sign_up(app: &TestApp, email: &str) -> Response {
     app.call("accounts/sign-up", &[("email", email), ("password", PASSWORD), ("display_name", "Ada")]).await
 }
 
@@ -40,7 +32,7 @@ async fn verification_token(pool: &PgPool, email: &str) -> String {
     link.split("token=").nth(1).unwrap().to_string()
 }
 
-async fn signed_up_and_confirmed(app: &TestApp, pool: &PgPool, email: &str) {
+pub(crate) async fn signed_up_and_confirmed(app: &TestApp, pool: &PgPool, email: &str) {
     assert_eq!(sign_up(app, email).await.status(), 200);
     let token = verification_token(pool, email).await;
     assert_eq!(app.call("accounts/confirm-email", &[("token", &token)]).await.status(), 200);
@@ -268,7 +260,7 @@ async fn cross_site_posts_are_refused(pool: PgPool) {
 }
 
 /// The token of the newest `template` email to `email`, from the link with `path`.
-async fn emailed_token(pool: &PgPool, email: &str, template: &str, path: &str) -> String {
+pub(crate) async fn emailed_token(pool: &PgPool, email: &str, template: &str, path: &str) -> String {
     let text: String = sqlx::query_scalar(
         "SELECT text_body FROM email_outbox WHERE recipient = $1 AND template = $2 ORDER BY created_at DESC LIMIT 1",
     )
@@ -281,11 +273,11 @@ async fn emailed_token(pool: &PgPool, email: &str, template: &str, path: &str) -
     link.split("token=").nth(1).unwrap().to_string()
 }
 
-async fn sign_in_cookie(app: &TestApp, email: &str, password: &str) -> Option<String> {
+pub(crate) async fn sign_in_cookie(app: &TestApp, email: &str, password: &str) -> Option<String> {
     session_cookie(&app.call("accounts/sign-in", &[("email", email), ("password", password)]).await)
 }
 
-async fn me(app: &TestApp, cookie: &str) -> serde_json::Value {
+pub(crate) async fn me(app: &TestApp, cookie: &str) -> serde_json::Value {
     app.call_as("accounts/me", &[], Some(cookie)).await.json().await.unwrap()
 }
 

@@ -68,6 +68,20 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.expect("request sent")
     }
 
+    /// A GET with a `cookie` header (a signed-in session).
+    pub async fn get_as(&self, path: &str, cookie: &str) -> Response {
+        self.client.get(self.url(path)).header("cookie", cookie).send().await.expect("request sent")
+    }
+
+    /// Creates an admin (like `threadr create-admin`) and returns its signed-in session cookie.
+    pub async fn sign_in_admin(&self, pool: &PgPool, email: &str) -> String {
+        const ADMIN_PASSWORD: &str = "a long admin secret";
+        threadr::features::accounts::create_admin(pool, email, ADMIN_PASSWORD.into()).await.expect("admin created");
+        let res = self.call("accounts/sign-in", &[("email", email), ("password", ADMIN_PASSWORD)]).await;
+        assert_eq!(res.status(), 200, "admin signs in");
+        session_cookie(&res).expect("session cookie")
+    }
+
     /// Calls a server function the way the browser does (form-encoded POST).
     pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> Response {
         self.call_as(endpoint, form, None).await
@@ -86,6 +100,16 @@ impl TestApp {
         }
         req.send().await.expect("request sent")
     }
+}
+
+/// The `threadr_session=…` pair a response sets, if any.
+pub fn session_cookie(res: &Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("threadr_session="))
+        .map(|c| c.split(';').next().unwrap_or_default().to_string())
 }
 
 fn serde_urlencoded(form: &[(&str, &str)]) -> String {

@@ -1,14 +1,19 @@
 //! Integration tests: the real router over real HTTP against a real PostgreSQL
 //! (a fresh database per test through `#[sqlx::test]`). One binary so it links once.
 
+mod account_settings;
 mod accounts;
+mod addresses;
+mod admin_step_up;
 mod cli;
 mod database_outage;
 mod email_mailbox;
 mod email_outbox;
 mod email_worker;
 mod fake_mail_api;
+mod guards;
 mod helpers;
 mod http_baseline;
 mod proxy;
+mod referrals;
 mod smtp_sink;

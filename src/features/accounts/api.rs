@@ -11,6 +11,9 @@ pub const RESET_SENT: &str = "If an account uses that address, we sent it a link
 pub const MAGIC_LINK_SENT: &str = "If an account uses that address, we sent it a sign-in link.";
 
 #[cfg(feature = "ssr")]
+pub(super) use ssr::limit;
+
+#[cfg(feature = "ssr")]
 mod ssr {
     use std::time::Duration;
 
@@ -46,13 +49,13 @@ mod ssr {
     }
 
     /// Counts a sign-in-like attempt against the account and the IP; 429 past the limit.
-    pub async fn limit(
+    pub(in crate::features::accounts) async fn limit(
         state: &AppState,
         scope: &str,
         email: &EmailAddress,
         origin: &audit::Origin,
     ) -> Result<(), AppError> {
-        let auth = state.config.auth;
+        let auth = &state.config.auth;
         let mut keys = vec![(format!("account:{}", email.as_str().to_lowercase()), auth.attempts_per_account)];
         if let Some(ip) = origin.ip {
             keys.push((format!("ip:{ip}"), auth.attempts_per_ip));
@@ -93,8 +96,14 @@ pub async fn sign_up(email: String, password: String, display_name: String) -> R
     // Hash before looking the email up: both outcomes take the same time.
     let hash = password::hash(password).await.map_err(|e| crate::server::error::internal("sign-up hash", e))?;
 
+    let referred_by = match leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| super::referral::from_headers(&parts.headers, chrono::Utc::now()))
+    {
+        Some(code) => super::referral::referrer(&state.db, &code).await?,
+        None => None,
+    };
     let mut tx = state.db.begin().await?;
-    match db::insert_user(&mut tx, email.as_str(), &hash, &name).await? {
+    match db::insert_user(&mut tx, email.as_str(), &hash, &name, referred_by).await? {
         Some(user) => {
             let token = tokens::issue(&mut tx, tokens::TokenKind::VerifyEmail, user).await?;
             let mail = VerifyEmail { name: name.clone(), token };

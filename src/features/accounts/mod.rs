@@ -2,14 +2,19 @@
 //! (tower-sessions), the user/admin guards, attempt limits shared by all instances, and the
 //! security audit log.
 
+mod addresses;
 mod api;
 mod model;
 mod pages;
+mod settings;
+mod step_up;
 
 #[cfg(feature = "ssr")]
 mod admin_cli;
 #[cfg(feature = "ssr")]
 pub mod audit;
+#[cfg(feature = "ssr")]
+pub mod cleanup;
 #[cfg(feature = "ssr")]
 mod db;
 #[cfg(feature = "ssr")]
@@ -17,10 +22,13 @@ pub mod limits;
 #[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]
+pub mod referral;
+#[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
 pub mod tokens;
 
+pub use addresses::{ADDRESSES_MAX, Address, AddressInput, AddressesPage, country_name};
 #[cfg(feature = "ssr")]
 pub use admin_cli::{CreateAdminError, create_admin};
 pub use api::{
@@ -29,6 +37,11 @@ pub use api::{
 };
 pub use model::{CurrentUser, EMAIL_MAX, EmailAddress, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, Role, parse_display_name};
 pub use pages::{
-    AccountMenu, AccountPage, ForgotPasswordPage, MagicLinkPage, ResetPasswordPage, SignInPage, SignUpPage,
-    VerifyEmailPage, provide_current_user,
+    AccountMenu, ForgotPasswordPage, MagicLinkPage, ResetPasswordPage, SignInPage, SignUpPage, VerifyEmailPage,
+    provide_current_user,
 };
+pub use settings::{
+    AccountPage, ConfirmEmailChangePage, DeleteAccountPage, DeviceSession, EMAIL_CHANGE_SENT, Profile, SessionsPage,
+    WRONG_PASSWORD, parse_bio,
+};
+pub use step_up::{AdminGate, AdminStepUp, WRONG_PORTAL_KEY, admin_gate};

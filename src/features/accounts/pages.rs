@@ -6,12 +6,13 @@ use leptos_router::{
 };
 
 use super::api::{
-    ConfirmEmail, ForgotPassword, RequestMagicLink, ResetPassword, SIGN_UP_DONE, SignIn, SignOut, SignOutEverywhere,
-    SignUp, UseMagicLink, who_am_i,
+    ConfirmEmail, ForgotPassword, RequestMagicLink, ResetPassword, SIGN_UP_DONE, SignIn, SignOut, SignUp, UseMagicLink,
+    who_am_i,
 };
 use super::model::{CurrentUser, EMAIL_MAX, NAME_MAX, PASSWORD_MAX};
 use crate::error::AppError;
 use crate::ui::Field;
+use crate::ui::form::{BUTTON, FormError, Outcome, TEXT_LINK};
 
 /// The signed-in user for the whole page, refetched after signing in or out.
 #[derive(Clone, Copy)]
@@ -32,12 +33,12 @@ pub fn provide_current_user() {
     provide_context(Auth { user, version });
 }
 
-fn use_auth() -> Option<Auth> {
+pub(super) fn use_auth() -> Option<Auth> {
     use_context::<Auth>()
 }
 
 /// When `value` turns Ok: refresh who is signed in, then go to `to` (if any).
-fn on_success<T: Clone + Send + Sync + 'static>(
+pub(super) fn on_success<T: Clone + Send + Sync + 'static>(
     value: MappedSignal<Option<Result<T, AppError>>>,
     to: Option<&'static str>,
 ) {
@@ -56,21 +57,10 @@ fn on_success<T: Clone + Send + Sync + 'static>(
 }
 
 /// The `token` of an emailed link's address.
-fn token_from_query() -> StoredValue<String> {
+pub(super) fn token_from_query() -> StoredValue<String> {
     StoredValue::new(use_query_map().read_untracked().get("token").unwrap_or_default())
 }
 
-/// A form's error, announced.
-#[component]
-fn FormError<T: Clone + Send + Sync + 'static>(value: MappedSignal<Option<Result<T, AppError>>>) -> impl IntoView {
-    view! {
-        <p role="alert" class="mt-4 text-red-700 empty:hidden dark:text-red-300">
-            {move || value.get().and_then(Result::err).map(|e| e.to_string())}
-        </p>
-    }
-}
-
-const BUTTON: &str = "inline-flex min-h-11 items-center justify-center rounded-md bg-indigo-700 px-5 font-semibold text-white hover:bg-indigo-800 disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-700";
 const LINK: &str = "inline-flex min-h-11 items-center rounded-md px-3 text-base text-slate-700 hover:bg-slate-100 dark:text-slate-200 dark:hover:bg-slate-800";
 
 /// Header links: sign in / sign up, or the account link and sign out.
@@ -150,9 +140,6 @@ pub fn SignInPage() -> impl IntoView {
     }
 }
 
-const TEXT_LINK: &str =
-    "inline-flex min-h-11 items-center text-indigo-700 underline underline-offset-4 dark:text-indigo-300";
-
 /// "Email me a sign-in link", under the password form.
 #[component]
 fn MagicLinkForm() -> impl IntoView {
@@ -166,19 +153,6 @@ fn MagicLinkForm() -> impl IntoView {
                 <button type="submit" class=format!("mt-4 {BUTTON}") disabled=move || action.pending().get()>"Email me a sign-in link"</button>
             </ActionForm>
         </section>
-    }
-}
-
-/// The answer of a form: its message (role status) or its error (role alert).
-#[component]
-fn Outcome(value: MappedSignal<Option<Result<String, AppError>>>) -> impl IntoView {
-    view! {
-        <p role="status" class="mt-4 text-emerald-800 empty:hidden dark:text-emerald-300">
-            {move || value.get().and_then(Result::ok)}
-        </p>
-        <p role="alert" class="mt-4 text-red-700 empty:hidden dark:text-red-300">
-            {move || value.get().and_then(Result::err).map(|e| e.to_string())}
-        </p>
     }
 }
 
@@ -263,51 +237,6 @@ pub fn VerifyEmailPage() -> impl IntoView {
                 <p role="status" class="mt-6">"Your email is confirmed and you are signed in."</p>
                 <A href="/account" attr:class=format!("mt-4 {BUTTON}")>"Go to your account"</A>
             </Show>
-        </section>
-    }
-}
-
-/// `/account`: who you are; a banner until the email is confirmed.
-#[component]
-pub fn AccountPage() -> impl IntoView {
-    let Some(auth) = use_auth() else { return ().into_any() };
-    crate::ui::loaded(auth.user, 4, "Loading your account…", |user| match user {
-        Some(user) => view! { <AccountView user/> }.into_any(),
-        None => view! { <crate::ui::ErrorPage error=AppError::Unauthenticated/> }.into_any(),
-    })
-    .into_any()
-}
-
-#[component]
-fn AccountView(user: CurrentUser) -> impl IntoView {
-    view! {
-        <Title text="Your account"/>
-        {(!user.verified).then(|| view! {
-            <p role="status" class="mb-6 rounded-md border border-amber-700 bg-amber-50 p-4 text-amber-950 dark:bg-amber-950 dark:text-amber-50">
-                "Please confirm your email address with the link we sent you. Until then you cannot pay or sell."
-            </p>
-        })}
-        <h1 class="text-3xl font-bold">"Your account"</h1>
-        <dl class="mt-6 grid grid-cols-1 gap-x-6 gap-y-1 sm:grid-cols-[auto_1fr]">
-            <dt class="font-medium">"Name"</dt><dd>{user.display_name}</dd>
-            <dt class="font-medium">"Email"</dt><dd class="break-all">{user.email}</dd>
-            <dt class="font-medium">"Email confirmed"</dt><dd>{if user.verified { "Yes" } else { "Not yet" }}</dd>
-        </dl>
-        <SignOutEverywhereButton/>
-    }
-}
-
-#[component]
-fn SignOutEverywhereButton() -> impl IntoView {
-    let action = ServerAction::<SignOutEverywhere>::new();
-    on_success(action.value(), Some("/sign-in"));
-    view! {
-        <section aria-labelledby="sessions-title" class="mt-8">
-            <h2 id="sessions-title" class="text-xl font-semibold">"Sessions"</h2>
-            <p class="mt-2">"Lost a device? Sign out on every device and browser, this one included."</p>
-            <ActionForm action>
-                <button type="submit" class=format!("mt-4 {BUTTON}")>"Sign out everywhere"</button>
-            </ActionForm>
         </section>
     }
 }

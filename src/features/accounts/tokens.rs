@@ -13,12 +13,13 @@ pub enum TokenKind {
     VerifyEmail,
     PasswordReset,
     MagicLink,
+    ChangeEmail,
 }
 
 impl TokenKind {
     pub fn lifetime(self) -> Duration {
         match self {
-            Self::VerifyEmail => Duration::hours(24),
+            Self::VerifyEmail | Self::ChangeEmail => Duration::hours(24),
             Self::PasswordReset => Duration::hours(1),
             Self::MagicLink => Duration::minutes(15),
         }
@@ -31,17 +32,55 @@ fn digest(token: &str) -> Vec<u8> {
 
 /// Creates a token for `user` inside the caller's transaction and returns its secret.
 pub async fn issue(conn: &mut PgConnection, kind: TokenKind, user: Uuid) -> Result<String, sqlx::Error> {
+    insert(conn, kind, user, None).await
+}
+
+/// A token that moves `user` to `new_email` when used (it is sent to that address).
+pub async fn issue_email_change(conn: &mut PgConnection, user: Uuid, new_email: &str) -> Result<String, sqlx::Error> {
+    // Only the newest request counts.
+    sqlx::query("DELETE FROM auth_tokens WHERE user_id = $1 AND kind = 'change_email' AND used_at IS NULL")
+        .bind(user)
+        .execute(&mut *conn)
+        .await?;
+    insert(conn, TokenKind::ChangeEmail, user, Some(new_email)).await
+}
+
+async fn insert(
+    conn: &mut PgConnection,
+    kind: TokenKind,
+    user: Uuid,
+    new_email: Option<&str>,
+) -> Result<String, sqlx::Error> {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    sqlx::query("INSERT INTO auth_tokens (token_hash, kind, user_id, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))")
-        .bind(digest(&token))
-        .bind(kind)
-        .bind(user)
-        .bind(kind.lifetime().num_seconds() as f64)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO auth_tokens (token_hash, kind, user_id, expires_at, new_email)
+         VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5)",
+    )
+    .bind(digest(&token))
+    .bind(kind)
+    .bind(user)
+    .bind(kind.lifetime().num_seconds() as f64)
+    .bind(new_email)
+    .execute(conn)
+    .await?;
     Ok(token)
+}
+
+/// Uses an email-change token inside the caller's transaction: its user and new address.
+pub async fn redeem_email_change(conn: &mut PgConnection, token: &str) -> Result<Option<(Uuid, String)>, sqlx::Error> {
+    if !well_formed(token) {
+        return Ok(None);
+    }
+    sqlx::query_as(
+        "UPDATE auth_tokens SET used_at = now()
+          WHERE token_hash = $1 AND kind = 'change_email' AND used_at IS NULL AND expires_at > now()
+      RETURNING user_id, new_email::text",
+    )
+    .bind(digest(token))
+    .fetch_optional(conn)
+    .await
 }
 
 /// The user of a usable token, without using it up.

@@ -20,13 +20,14 @@ mod ssr {
     use crate::error::AppError;
     use crate::server::state::AppState;
 
-    /// The dev mailbox is for development: in production it does not exist (admins get
-    /// the email queue in the admin area).
-    pub fn mailbox_state() -> Result<AppState, AppError> {
+    /// The dev mailbox is for admins in development: in production it does not exist (admins
+    /// get the email queue in the admin area).
+    pub async fn mailbox_state() -> Result<AppState, AppError> {
         let state = crate::server::state::app_state()?;
         if state.config.is_production() {
             return Err(AppError::NotFound);
         }
+        crate::features::accounts::session::require_admin().await?;
         Ok(state)
     }
 }
@@ -35,7 +36,7 @@ mod ssr {
 pub async fn list_mail(status: Option<EmailStatus>, before: Option<DateTime<Utc>>) -> Result<MailList, AppError> {
     use super::outbox;
     const PAGE_SIZE: i64 = 50;
-    let state = ssr::mailbox_state()?;
+    let state = ssr::mailbox_state().await?;
     let mut items = outbox::list(&state.db, status, before, PAGE_SIZE + 1).await?;
     let next_before = if items.len() as i64 > PAGE_SIZE {
         items.truncate(PAGE_SIZE as usize);
@@ -49,13 +50,13 @@ pub async fn list_mail(status: Option<EmailStatus>, before: Option<DateTime<Utc>
 
 #[server(prefix = "/api", endpoint = "mail/get")]
 pub async fn get_mail(id: Uuid) -> Result<MailDetail, AppError> {
-    let state = ssr::mailbox_state()?;
+    let state = ssr::mailbox_state().await?;
     super::outbox::detail(&state.db, id).await?.map(|(detail, _html)| detail).ok_or(AppError::NotFound)
 }
 
 #[server(prefix = "/api", endpoint = "mail/retry")]
 pub async fn retry_mail(id: Uuid) -> Result<(), AppError> {
-    let state = ssr::mailbox_state()?;
+    let state = ssr::mailbox_state().await?;
     if super::outbox::retry(&state.db, id).await? {
         Ok(())
     } else {
@@ -67,7 +68,7 @@ pub async fn retry_mail(id: Uuid) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "mail/test")]
 pub async fn send_test_email(to: String) -> Result<Uuid, AppError> {
     use super::templates::{Alert, Severity};
-    let state = ssr::mailbox_state()?;
+    let state = ssr::mailbox_state().await?;
     let email = Alert {
         title: "Test email from Threadr".into(),
         detail: "If you can read this, Threadr's email delivery works.".into(),

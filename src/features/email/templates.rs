@@ -146,6 +146,27 @@ pub struct MagicLink {
 bodies!(MagicLink, MagicHtml = "magic_link.html", MagicText = "magic_link.txt");
 email!(MagicLink, "magic_link", |_d| "Your Threadr sign-in link".to_string());
 
+/// Sent to a new address to confirm an email change.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmNewEmail {
+    pub name: String,
+    pub token: String,
+}
+bodies!(ConfirmNewEmail, NewEmailHtml = "confirm_new_email.html", NewEmailText = "confirm_new_email.txt");
+email!(ConfirmNewEmail, "confirm_new_email", |_d| "Confirm your new email address".to_string());
+
+/// A security change on an account (password changed, email changed, account deleted),
+/// sent so its owner notices a change they did not make.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AccountNotice {
+    pub name: String,
+    pub what: String,
+}
+bodies!(AccountNotice, NoticeHtml = "account_notice.html", NoticeText = "account_notice.txt");
+email!(AccountNotice, "account_notice", |d| format!("Threadr security notice: {}", d.what));
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Receipt {
@@ -280,6 +301,8 @@ pub const TEMPLATES: &[&str] = &[
     VerifyEmail::TEMPLATE,
     PasswordReset::TEMPLATE,
     MagicLink::TEMPLATE,
+    ConfirmNewEmail::TEMPLATE,
+    AccountNotice::TEMPLATE,
     Receipt::TEMPLATE,
     PaymentFailed::TEMPLATE,
     OrderPlaced::TEMPLATE,
@@ -301,6 +324,8 @@ pub fn render(template: &str, data: &serde_json::Value, links: &Links) -> Result
         VerifyEmail::TEMPLATE => render_as::<VerifyEmail>(data, links),
         PasswordReset::TEMPLATE => render_as::<PasswordReset>(data, links),
         MagicLink::TEMPLATE => render_as::<MagicLink>(data, links),
+        ConfirmNewEmail::TEMPLATE => render_as::<ConfirmNewEmail>(data, links),
+        AccountNotice::TEMPLATE => render_as::<AccountNotice>(data, links),
         Receipt::TEMPLATE => render_as::<Receipt>(data, links),
         PaymentFailed::TEMPLATE => render_as::<PaymentFailed>(data, links),
         OrderPlaced::TEMPLATE => render_as::<OrderPlaced>(data, links),
@@ -326,6 +351,8 @@ mod tests {
             ("verify_email", json!({ "name": "Ada", "token": "tok/en+1" })),
             ("password_reset", json!({ "name": "Ada", "token": "reset-1" })),
             ("magic_link", json!({ "token": "magic-1" })),
+            ("confirm_new_email", json!({ "name": "Ada", "token": "change-1" })),
+            ("account_notice", json!({ "name": "Ada", "what": "your password was changed" })),
             (
                 "receipt",
                 json!({ "name": "Ada", "description": "Pro plan, 1 month", "amount_cents": 1999, "currency": "usd", "paid_at": "2026-11-27T10:00:00Z" }),

@@ -98,7 +98,11 @@ pub fn worker_from_config(config: &Config, pool: &PgPool) -> Result<Arc<Worker>,
 
 /// `GET /admin/mail/{id}/html`: a message's HTML body for the mailbox page's preview frame.
 /// Served sandboxed (no scripts, no same-origin access) and only where the mailbox is open.
-pub async fn html_body_route(State(state): State<AppState>, Path(id): Path<Uuid>) -> Response {
+pub async fn html_body_route(
+    State(state): State<AppState>,
+    _admin: crate::features::accounts::session::Admin,
+    Path(id): Path<Uuid>,
+) -> Response {
     if state.config.is_production() {
         return StatusCode::NOT_FOUND.into_response();
     }

@@ -57,6 +57,10 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, fallback_shell))
         .layer(sessions(&state))
+        .layer(axum::middleware::from_fn({
+            let secure = state.config.public_url_is_https();
+            move |req, next| crate::features::accounts::referral::capture(secure, req, next)
+        }))
         .layer(axum::middleware::from_fn_with_state(
             security::SameOrigin::for_config(&state.config),
             security::same_origin_only,

@@ -1,0 +1,13 @@
+//! Shipping addresses: a member keeps up to 20, one of them the default (checkout uses it).
+
+mod api;
+mod countries;
+mod model;
+mod page;
+
+#[cfg(feature = "ssr")]
+mod db;
+
+pub use countries::country_name;
+pub use model::{ADDRESSES_MAX, Address, AddressInput};
+pub use page::AddressesPage;

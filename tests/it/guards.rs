@@ -1,0 +1,75 @@
+//! Every server function is either public on purpose or refuses signed-out callers: a new
+//! endpoint fails this test until someone decides which it is.
+
+use crate::helpers::TestApp;
+use sqlx::PgPool;
+use threadr::server::db::MIGRATOR;
+
+/// Endpoints anyone may call (signing in needs no session).
+const PUBLIC: &[&str] = &[
+    "accounts/sign-up",
+    "accounts/confirm-email",
+    "accounts/sign-in",
+    "accounts/sign-out",
+    "accounts/me",
+    "accounts/forgot-password",
+    "accounts/reset-password",
+    "accounts/magic-link",
+    "accounts/use-magic-link",
+    "accounts/confirm-email-change",
+    "status/live",
+    "status/system",
+];
+
+/// Endpoints for signed-in users or admins, with arguments that decode (so the guard, not
+/// the argument check, is what answers).
+const GUARDED: &[(&str, &[(&str, &str)])] = &[
+    ("accounts/sign-out-everywhere", &[]),
+    ("accounts/profile", &[]),
+    ("accounts/update-profile", &[("display_name", "X"), ("bio", "")]),
+    ("accounts/change-password", &[("current_password", "x"), ("new_password", "a long new secret")]),
+    ("accounts/change-email", &[("new_email", "x@example.com"), ("current_password", "x")]),
+    ("accounts/sessions", &[]),
+    ("accounts/end-session", &[("id", "00000000-0000-0000-0000-000000000000")]),
+    ("accounts/delete-account", &[("confirm_email", "x@example.com"), ("current_password", "x")]),
+    ("accounts/addresses", &[]),
+    (
+        "accounts/save-address",
+        &[
+            ("address[full_name]", "A"),
+            ("address[line1]", "B"),
+            ("address[city]", "C"),
+            ("address[postal_code]", "1"),
+            ("address[country]", "DE"),
+        ],
+    ),
+    ("accounts/default-address", &[("id", "00000000-0000-0000-0000-000000000000")]),
+    ("accounts/delete-address", &[("id", "00000000-0000-0000-0000-000000000000")]),
+    ("admin/gate", &[]),
+    ("admin/step-up", &[("key", "x")]),
+    ("mail/list", &[]),
+    ("mail/get", &[("id", "00000000-0000-0000-0000-000000000000")]),
+    ("mail/test", &[("to", "x@example.com")]),
+    ("mail/retry", &[("id", "00000000-0000-0000-0000-000000000000")]),
+];
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn every_server_function_is_public_on_purpose_or_guarded(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let registered: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.trim_start_matches("/api/").to_string())
+        .collect();
+    assert!(registered.len() > 20, "the registry is filled: {registered:?}");
+    for endpoint in &registered {
+        let public = PUBLIC.contains(&endpoint.as_str());
+        let guarded = GUARDED.iter().find(|(e, _)| e == endpoint);
+        assert!(public || guarded.is_some(), "{endpoint} is new: add it to PUBLIC, or guard it and add it to GUARDED");
+        if let Some((_, form)) = guarded {
+            let res = app.call(endpoint, form).await;
+            assert_eq!(res.status(), 401, "{endpoint} answers signed-out callers with 401");
+        }
+    }
+    for (endpoint, _) in GUARDED {
+        assert!(registered.iter().any(|r| r == endpoint), "{endpoint} is listed but no longer exists");
+    }
+}
