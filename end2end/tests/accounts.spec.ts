@@ -1,62 +1,17 @@
 import { test, expect, type Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
-
-const PASSWORD = 'correct horse battery';
-
-async function hydrated(page: Page) {
-  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
-}
-
-async function noSeriousViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-}
-
-/** Opens the newest email with `subject` to `email` in the dev mailbox and follows its link
- *  whose address matches `link`. */
-async function followEmailedLink(page: Page, email: string, subject: string, link: RegExp) {
-  await expect(async () => {
-    await page.goto('/admin/mail');
-    await page.getByRole('listitem').filter({ hasText: email }).getByRole('link', { name: subject }).first().click({ timeout: 1000 });
-  }).toPass({ timeout: 15_000 });
-  const anchor = page.getByRole('region', { name: 'Links in this message' }).getByRole('link', { name: link });
-  await page.goto((await anchor.getAttribute('href'))!);
-  await hydrated(page);
-}
+import {
+  PASSWORD,
+  followEmailedLink,
+  hydrated,
+  menu,
+  noSeriousViolations,
+  openMenu,
+  signIn,
+  signUpAndConfirm,
+} from './support';
 
 async function openConfirmationLink(page: Page, email: string) {
   await followEmailedLink(page, email, 'Confirm your email address', /verify-email\?token=/);
-}
-
-async function signUpAndConfirm(page: Page, email: string) {
-  await page.goto('/sign-up');
-  await hydrated(page);
-  await page.getByLabel('Name').fill('Grace');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByRole('status')).toBeVisible();
-  await openConfirmationLink(page, email);
-  await page.getByRole('button', { name: 'Confirm my email' }).click();
-  await expect(page.getByText('Your email is confirmed and you are signed in.')).toBeVisible();
-}
-
-async function signIn(page: Page, email: string, password: string) {
-  await page.goto('/sign-in');
-  await hydrated(page);
-  await page.getByLabel('Email', { exact: true }).fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-}
-
-function menu(page: Page) {
-  return page.getByRole('navigation', { name: 'Primary' });
-}
-
-async function openMenu(page: Page) {
-  const button = page.getByRole('button', { name: 'Menu' });
-  if (await button.isVisible()) await button.click();
 }
 
 test('sign up, confirm from the mailbox, sign out, sign in', async ({ page }, testInfo) => {

@@ -1,16 +1,8 @@
-import { test, expect, type Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
+import { test, expect } from '@playwright/test';
+import { ADMIN_STATE, hydrated, seriousViolations } from './support';
 
-async function hydrated(page: Page) {
-  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
-}
-
-async function seriousViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
+// The dev mailbox is for admins: every journey here is the admin's (signed in, key entered).
+test.use({ storageState: ADMIN_STATE });
 
 test('a bad recipient gets a clear error and queues nothing', async ({ page }) => {
   await page.goto('/admin/mail');

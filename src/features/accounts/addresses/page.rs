@@ -39,7 +39,7 @@ pub fn AddressesPage() -> impl IntoView {
                     <p class="rounded-md border border-dashed border-slate-400 p-6 text-center">"No addresses yet. Add one below and checkout will use it."</p>
                 })}
                 <ul class="grid gap-4 sm:grid-cols-2">
-                    {list.into_iter().map(|a| view! { <AddressCard address=a editing remove make_default/> }).collect_view()}
+                    {list.into_iter().map(|a| view! { <AddressCard address=a save editing remove make_default/> }).collect_view()}
                 </ul>
                 <p class="mt-4 text-sm text-slate-700 dark:text-slate-300">{format!("{count} of {ADDRESSES_MAX} addresses")}</p>
             }
@@ -56,18 +56,13 @@ pub fn AddressesPage() -> impl IntoView {
 #[component]
 fn AddressCard(
     address: Address,
+    save: ServerAction<SaveAddress>,
     editing: RwSignal<Option<Uuid>>,
     remove: ServerAction<DeleteAddress>,
     make_default: ServerAction<SetDefaultAddress>,
 ) -> impl IntoView {
     let id = address.id;
     let name = format!("{}, {}", address.full_name, address.line1);
-    let save = ServerAction::<SaveAddress>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = save.value().get() {
-            editing.set(None);
-        }
-    });
     let stored = StoredValue::new(address.clone());
     view! {
         <li class="rounded-md border border-slate-300 p-4 dark:border-slate-700">
