@@ -5,6 +5,7 @@
 mod api;
 mod model;
 mod pages;
+mod sign_in_methods;
 
 #[cfg(feature = "ssr")]
 mod admin_cli;
@@ -12,6 +13,8 @@ mod admin_cli;
 pub mod audit;
 #[cfg(feature = "ssr")]
 mod db;
+#[cfg(feature = "ssr")]
+pub mod google;
 #[cfg(feature = "ssr")]
 pub mod limits;
 #[cfg(feature = "ssr")]
@@ -32,3 +35,4 @@ pub use pages::{
     AccountMenu, AccountPage, ForgotPasswordPage, MagicLinkPage, ResetPasswordPage, SignInPage, SignUpPage,
     VerifyEmailPage, provide_current_user,
 };
+pub use sign_in_methods::{GetSignInMethods, SignInMethods, google_error, google_error_message};

@@ -26,11 +26,16 @@ pub async fn session() -> Result<Session, AppError> {
 
 /// Starts a signed-in session with a new id (no session fixation).
 pub async fn start(session: &Session, user: Uuid) -> Result<(), AppError> {
-    let epoch = db::session_epoch(&app_state()?.db, user).await?;
+    start_with(&app_state()?, session, user).await
+}
+
+/// [`start`] for plain axum handlers, which have the state but no Leptos context.
+pub async fn start_with(state: &crate::server::state::AppState, session: &Session, user: Uuid) -> Result<(), AppError> {
+    let epoch = db::session_epoch(&state.db, user).await?;
     session.cycle_id().await.map_err(|e| internal("session cycle", e))?;
     session.insert(USER_ID, user).await.map_err(|e| internal("session insert", e))?;
     session.insert(EPOCH, epoch).await.map_err(|e| internal("session insert", e))?;
-    let now = app_state()?.clock.now().timestamp();
+    let now = state.clock.now().timestamp();
     session.insert(LAST_SEEN, now).await.map_err(|e| internal("session insert", e))
 }
 
