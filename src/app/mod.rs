@@ -46,7 +46,8 @@ pub fn App() -> impl IntoView {
                     // first byte is sent.
                     <Route path=path!("/status") view=StatusPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-up") view=SignUpPage/>
-                    <Route path=path!("/sign-in") view=SignInPage/>
+                    // In-order: "Continue with Google" (known on the server) shows without JavaScript.
+                    <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/verify-email") view=VerifyEmailPage/>
                     <Route path=path!("/forgot-password") view=ForgotPasswordPage/>
                     <Route path=path!("/reset-password") view=ResetPasswordPage/>

@@ -144,6 +144,27 @@ pub const VARS: &[VarSpec] = &[
         description: "When set, admins also enter this key (12+ characters) once per session before any admin page.",
     },
     VarSpec {
+        name: "GOOGLE_CLIENT_ID",
+        required: false,
+        secret: false,
+        default: None,
+        description: "OAuth client id of Google sign-in; with `GOOGLE_CLIENT_SECRET` it turns on \"Continue with Google\" (redirect URI `{PUBLIC_URL}/auth/google/callback`).",
+    },
+    VarSpec {
+        name: "GOOGLE_CLIENT_SECRET",
+        required: false,
+        secret: true,
+        default: None,
+        description: "OAuth client secret of Google sign-in; set both or neither.",
+    },
+    VarSpec {
+        name: "GOOGLE_ISSUER_URL",
+        required: false,
+        secret: false,
+        default: Some("https://accounts.google.com"),
+        description: "OpenID Connect issuer that Google sign-in discovers (tests point it at a local fake).",
+    },
+    VarSpec {
         name: "LEPTOS_SITE_ADDR",
         required: false,
         secret: false,
@@ -200,6 +221,17 @@ impl fmt::Debug for AuthConfig {
     }
 }
 
+/// Google sign-in (OpenID Connect), on when both the client id and secret are set.
+#[derive(Clone)]
+pub struct GoogleConfig {
+    pub client_id: String,
+    pub client_secret: String,
+    /// Exactly as configured (no trailing slash added): it must equal the provider's `iss`.
+    pub issuer_url: String,
+    /// `{PUBLIC_URL}/auth/google/callback`.
+    pub redirect_url: String,
+}
+
 #[derive(Clone)]
 pub struct Config {
     pub database: PgConnectOptions,
@@ -212,6 +244,7 @@ pub struct Config {
     pub site_addr: Option<SocketAddr>,
     pub email: EmailConfig,
     pub auth: AuthConfig,
+    pub google: Option<GoogleConfig>,
 }
 
 impl fmt::Debug for Config {
@@ -307,6 +340,7 @@ impl Config {
                 admin_portal_key,
             },
         );
+        let google = google_config(&vars, &lookup, public_url.as_ref(), &mut errors);
 
         match (
             database,
@@ -330,6 +364,7 @@ impl Config {
                 Some(email),
                 Some(auth),
             ) if errors.is_empty() => Ok(Config {
+                google,
                 database,
                 database_pool_size,
                 database_connect_timeout,
@@ -400,6 +435,37 @@ fn email_config<F: Fn(&str) -> Option<String>>(
         retry_base: retry_base?,
         lease: lease?,
     })
+}
+
+/// Google sign-in: both GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET, or neither.
+fn google_config<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<'_, F>,
+    lookup: &F,
+    public_url: Option<&Url>,
+    errors: &mut Vec<ConfigError>,
+) -> Option<GoogleConfig> {
+    let set = |name: &str| lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let issuer_url = vars.parsed("GOOGLE_ISSUER_URL", errors, |v| match Url::parse(v) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(v.to_string()),
+        _ => Err("expected an absolute http(s) URL like https://accounts.google.com".to_string()),
+    });
+    match (set("GOOGLE_CLIENT_ID"), set("GOOGLE_CLIENT_SECRET")) {
+        (None, None) => None,
+        (Some(_), None) => {
+            errors.push(ConfigError::new("GOOGLE_CLIENT_SECRET", "is required when GOOGLE_CLIENT_ID is set"));
+            None
+        }
+        (None, Some(_)) => {
+            errors.push(ConfigError::new("GOOGLE_CLIENT_ID", "is required when GOOGLE_CLIENT_SECRET is set"));
+            None
+        }
+        (Some(client_id), Some(client_secret)) => Some(GoogleConfig {
+            client_id,
+            client_secret,
+            issuer_url: issuer_url?,
+            redirect_url: format!("{}/auth/google/callback", public_url?.as_str().trim_end_matches('/')),
+        }),
+    }
 }
 
 struct Vars<'a, F: Fn(&str) -> Option<String>> {
@@ -687,6 +753,29 @@ mod tests {
         let e = parse(&[DB, ("APP_ENV", "production"), ("PUBLIC_URL", "https://t.example"), ("RESEND_API_KEY", "k")])
             .unwrap_err();
         assert_eq!(vars_named(&e), ["EMAIL_FROM"]);
+    }
+
+    #[test]
+    fn google_sign_in_needs_both_id_and_secret() {
+        assert!(parse(&[DB]).expect("valid").google.is_none(), "off by default");
+        let c = parse(&[
+            DB,
+            ("PUBLIC_URL", "https://threadr.example/"),
+            ("GOOGLE_CLIENT_ID", "id.apps.googleusercontent.com"),
+            ("GOOGLE_CLIENT_SECRET", "g-secret"),
+        ])
+        .expect("valid");
+        let google = c.google.expect("on");
+        assert_eq!(google.issuer_url, "https://accounts.google.com");
+        assert_eq!(google.redirect_url, "https://threadr.example/auth/google/callback");
+
+        let e = parse(&[DB, ("GOOGLE_CLIENT_ID", "id")]).unwrap_err();
+        assert_eq!(vars_named(&e), ["GOOGLE_CLIENT_SECRET"]);
+        let e = parse(&[DB, ("GOOGLE_CLIENT_SECRET", "hunter2")]).unwrap_err();
+        assert_eq!(vars_named(&e), ["GOOGLE_CLIENT_ID"]);
+        assert!(!e.to_string().contains("hunter2"));
+        let e = parse(&[DB, ("GOOGLE_ISSUER_URL", "accounts.google.com")]).unwrap_err();
+        assert_eq!(vars_named(&e), ["GOOGLE_ISSUER_URL"]);
     }
 
     #[test]

@@ -20,11 +20,20 @@ pub struct AppState {
     pub mailer: Mailer,
     pub clock: Arc<dyn Clock>,
     pub started_at: Instant,
+    /// Google sign-in, when configured.
+    pub google: Option<Arc<crate::features::accounts::google::Google>>,
 }
 
 impl AppState {
     pub fn new(config: Config, leptos_options: LeptosOptions, db: PgPool) -> Self {
         let mailer = Mailer::new(&config);
+        let google = config.google.clone().and_then(|g| match crate::features::accounts::google::Google::new(g) {
+            Ok(google) => Some(Arc::new(google)),
+            Err(e) => {
+                tracing::error!(error = %e, "Google sign-in is off: its HTTP client could not be built");
+                None
+            }
+        });
         Self {
             leptos_options,
             db,
@@ -32,6 +41,7 @@ impl AppState {
             mailer,
             clock: Arc::new(SystemClock),
             started_at: Instant::now(),
+            google,
         }
     }
 

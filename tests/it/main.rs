@@ -11,6 +11,8 @@ mod email_mailbox;
 mod email_outbox;
 mod email_worker;
 mod fake_mail_api;
+mod fake_oidc;
+mod google_sign_in;
 mod guards;
 mod helpers;
 mod http_baseline;

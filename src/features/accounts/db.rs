@@ -13,7 +13,7 @@ const CURRENT_USER: &str =
     "SELECT id, email::text AS email, display_name, role, email_verified_at IS NOT NULL AS verified FROM users";
 
 /// A referral code people can read out: 8 characters without look-alikes.
-fn referral_code() -> String {
+pub fn referral_code() -> String {
     const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
     let mut rng = rand::rng();
     (0..8).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()

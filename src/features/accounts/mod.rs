@@ -8,6 +8,7 @@ mod model;
 mod pages;
 mod settings;
 mod step_up;
+mod sign_in_methods;
 
 #[cfg(feature = "ssr")]
 mod admin_cli;
@@ -17,6 +18,8 @@ pub mod audit;
 pub mod cleanup;
 #[cfg(feature = "ssr")]
 mod db;
+#[cfg(feature = "ssr")]
+pub mod google;
 #[cfg(feature = "ssr")]
 pub mod limits;
 #[cfg(feature = "ssr")]
@@ -45,3 +48,4 @@ pub use settings::{
     WRONG_PASSWORD, parse_bio,
 };
 pub use step_up::{AdminGate, AdminStepUp, WRONG_PORTAL_KEY, admin_gate};
+pub use sign_in_methods::{GetSignInMethods, SignInMethods, google_error, google_error_message};

@@ -10,6 +10,7 @@ use super::api::{
     who_am_i,
 };
 use super::model::{CurrentUser, EMAIL_MAX, NAME_MAX, PASSWORD_MAX};
+use super::sign_in_methods::{GoogleSignIn, GoogleSignInError};
 use crate::error::AppError;
 use crate::ui::Field;
 use crate::ui::form::{BUTTON, FormError, Outcome, TEXT_LINK};
@@ -127,6 +128,8 @@ pub fn SignInPage() -> impl IntoView {
         <Title text="Sign in"/>
         <section class="mx-auto max-w-md">
             <h1 class="text-3xl font-bold">"Sign in"</h1>
+            <GoogleSignInError/>
+            <GoogleSignIn/>
             <ActionForm action attr:novalidate=true>
                 <Field label="Email" name="email" kind="email" autocomplete="email" maxlength=EMAIL_MAX/>
                 <Field label="Password" name="password" kind="password" autocomplete="current-password" maxlength=PASSWORD_MAX/>

@@ -104,7 +104,7 @@ pub async fn end_session(pool: &PgPool, me: &Member, id: Uuid) -> Result<bool, s
 pub async fn anonymise(conn: &mut PgConnection, me: &Member) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE users SET email = 'deleted-' || id || '@deleted.invalid', display_name = 'Deleted member', bio = '',
-                password_hash = NULL, email_verified_at = NULL, role = 'member',
+                password_hash = NULL, google_sub = NULL, email_verified_at = NULL, role = 'member',
                 session_epoch = session_epoch + 1, deleted_at = now()
           WHERE id = $1",
     )
