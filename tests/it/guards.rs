@@ -19,6 +19,7 @@ const PUBLIC: &[&str] = &[
     "accounts/confirm-email-change",
     "status/live",
     "status/system",
+    "accounts/sign-in-methods",
 ];
 
 /// Endpoints for signed-in users or admins, with arguments that decode (so the guard, not

@@ -7,8 +7,8 @@ mod api;
 mod model;
 mod pages;
 mod settings;
-mod step_up;
 mod sign_in_methods;
+mod step_up;
 
 #[cfg(feature = "ssr")]
 mod admin_cli;
@@ -47,5 +47,5 @@ pub use settings::{
     AccountPage, ConfirmEmailChangePage, DeleteAccountPage, DeviceSession, EMAIL_CHANGE_SENT, Profile, SessionsPage,
     WRONG_PASSWORD, parse_bio,
 };
-pub use step_up::{AdminGate, AdminStepUp, WRONG_PORTAL_KEY, admin_gate};
 pub use sign_in_methods::{GetSignInMethods, SignInMethods, google_error, google_error_message};
+pub use step_up::{AdminGate, AdminStepUp, WRONG_PORTAL_KEY, admin_gate};

@@ -421,12 +421,16 @@ mod tests {
         assert!(r.text.contains("5 > 3 & \"quotes\""), "plain text is not HTML-escaped");
     }
 
+    fn sample(name: &str) -> serde_json::Value {
+        samples().into_iter().find(|(n, _)| *n == name).map(|(_, data)| data).unwrap()
+    }
+
     #[test]
     fn money_and_dates_are_formatted_for_people() {
-        let r = render("receipt", &samples()[4].1, &links()).unwrap();
+        let r = render("receipt", &sample("receipt"), &links()).unwrap();
         assert_eq!(r.subject, "Your Threadr receipt: $19.99");
         assert!(r.text.contains("Paid on 27 November 2026"));
-        let r = render("order_placed", &samples()[6].1, &links()).unwrap();
+        let r = render("order_placed", &sample("order_placed"), &links()).unwrap();
         assert!(r.text.contains("2 x Mug: €25.00"), "{}", r.text);
         assert!(r.text.contains("https://threadr.example/orders/T-1001"));
     }
