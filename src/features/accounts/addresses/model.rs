@@ -142,7 +142,8 @@ mod tests {
 
     #[test]
     fn each_bad_field_gets_its_own_message() {
-        let cases: Vec<(fn(&mut AddressInput), &str)> = vec![
+        type Break = fn(&mut AddressInput);
+        let cases: Vec<(Break, &str)> = vec![
             (|a| a.full_name = " ".into(), "Enter the full name."),
             (|a| a.line1 = "x".repeat(101), "The address line 1 is too long (100 characters at most)."),
             (|a| a.city = String::new(), "Enter the city."),

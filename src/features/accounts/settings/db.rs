@@ -62,29 +62,32 @@ pub async fn set_email(conn: &mut PgConnection, user: Uuid, email: &str) -> Resu
     Ok(result.rows_affected() == 1)
 }
 
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: Uuid,
+    created_at: chrono::DateTime<chrono::Utc>,
+    last_seen_at: chrono::DateTime<chrono::Utc>,
+    ip: Option<String>,
+    user_agent: Option<String>,
+}
+
 pub async fn sessions(pool: &PgPool, me: &Member) -> Result<Vec<DeviceSession>, sqlx::Error> {
-    let rows: Vec<(
-        Uuid,
-        chrono::DateTime<chrono::Utc>,
-        chrono::DateTime<chrono::Utc>,
-        Option<String>,
-        Option<String>,
-    )> = sqlx::query_as(
-        "SELECT id, created_at, last_seen_at, host(ip), user_agent FROM user_sessions
-              WHERE user_id = $1 ORDER BY last_seen_at DESC LIMIT 100",
+    let rows: Vec<SessionRow> = sqlx::query_as(
+        "SELECT id, created_at, last_seen_at, host(ip) AS ip, user_agent FROM user_sessions
+          WHERE user_id = $1 ORDER BY last_seen_at DESC LIMIT 100",
     )
     .bind(me.id)
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, signed_in_at, last_seen_at, ip, user_agent)| DeviceSession {
-            id,
-            signed_in_at,
-            last_seen_at,
-            ip,
-            user_agent,
-            current: id == me.session_row(),
+        .map(|r| DeviceSession {
+            id: r.id,
+            signed_in_at: r.created_at,
+            last_seen_at: r.last_seen_at,
+            ip: r.ip,
+            user_agent: r.user_agent,
+            current: r.id == me.session_row(),
         })
         .collect())
 }
