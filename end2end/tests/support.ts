@@ -6,7 +6,7 @@ export const PASSWORD = 'correct horse battery';
 
 /** The admin scripts/test created with `threadr create-admin`, and the portal key it set. */
 export const ADMIN = {
-  email: process.env.E2E_ADMIN_EMAIL ?? 'admin@threadr.test',
+  email: process.env.E2E_ADMIN_EMAIL ?? 'root@threadr.test',
   password: process.env.E2E_ADMIN_PASSWORD ?? 'correct admin battery staple',
   portalKey: process.env.E2E_ADMIN_PORTAL_KEY ?? 'the e2e admin portal key',
 };

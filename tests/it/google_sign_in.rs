@@ -2,7 +2,7 @@
 //! come back with a code, and what happens to accounts, sessions and the audit log.
 
 use crate::fake_oidc::{CLIENT_ID, CLIENT_SECRET, FakeOidc};
-use crate::helpers::{TestApp, config_with};
+use crate::helpers::{TestApp, config_with, session_cookie};
 use chrono::{Duration, Utc};
 use reqwest::Response;
 use sqlx::PgPool;
@@ -11,7 +11,7 @@ use threadr::features::accounts::SIGN_IN_FAILED;
 use threadr::server::db::MIGRATOR;
 use uuid::Uuid;
 
-const PASSWORD: &str = "correct horse battery";
+use crate::accounts::PASSWORD;
 
 async fn app_with_google(pool: &PgPool, fake: &FakeOidc) -> TestApp {
     let config = config_with(&[
@@ -20,15 +20,6 @@ async fn app_with_google(pool: &PgPool, fake: &FakeOidc) -> TestApp {
         ("GOOGLE_ISSUER_URL", &fake.issuer),
     ]);
     TestApp::spawn_with(pool.clone(), config).await
-}
-
-fn session_cookie(res: &Response) -> Option<String> {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("threadr_session="))
-        .map(|c| c.split(';').next().unwrap_or_default().to_string())
 }
 
 fn location(res: &Response) -> String {
@@ -107,19 +98,10 @@ async fn failure_reasons(pool: &PgPool) -> Vec<String> {
 
 /// Signs up with a password; confirms the email when `confirm`.
 async fn password_account(app: &TestApp, pool: &PgPool, email: &str, confirm: bool) -> Uuid {
-    let res = app.call("accounts/sign-up", &[("email", email), ("password", PASSWORD), ("display_name", "Ada")]).await;
-    assert_eq!(res.status(), 200);
     if confirm {
-        let text: String =
-            sqlx::query_scalar("SELECT text_body FROM email_outbox WHERE template = 'verify_email' AND recipient = $1")
-                .bind(email)
-                .fetch_one(pool)
-                .await
-                .unwrap();
-        let link =
-            threadr::features::email::links_in(&text).into_iter().find(|l| l.contains("/verify-email?token=")).unwrap();
-        let token = link.split("token=").nth(1).unwrap();
-        assert_eq!(app.call("accounts/confirm-email", &[("token", token)]).await.status(), 200);
+        crate::accounts::signed_up_and_confirmed(app, pool, email).await;
+    } else {
+        assert_eq!(crate::accounts::sign_up(app, email).await.status(), 200);
     }
     sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(pool).await.unwrap()
 }
@@ -235,6 +217,27 @@ async fn a_wrong_state_is_refused_and_spends_the_pending_sign_in(pool: PgPool) {
     }
     let page = app.get("/sign-in?error=google_expired").await.text().await.unwrap();
     assert!(page.contains("Your Google sign-in expired or was started in another tab. Try again."));
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_sign_in_left_at_google_for_more_than_ten_minutes_is_refused(pool: PgPool) {
+    use threadr::server::clock::ManualClock;
+    let fake = FakeOidc::start().await;
+    let clock = std::sync::Arc::new(ManualClock::new(Utc::now()));
+    let config = config_with(&[
+        ("GOOGLE_CLIENT_ID", CLIENT_ID),
+        ("GOOGLE_CLIENT_SECRET", CLIENT_SECRET),
+        ("GOOGLE_ISSUER_URL", &fake.issuer),
+    ]);
+    let app = TestApp::spawn_with_config_and_clock(pool.clone(), config, clock.clone()).await;
+    let started = start(&app, &fake).await;
+    fake.grant("code-late", &started.challenge, fake.claims(&started.nonce, "google-sub-late", "late@example.com"));
+    clock.advance(Duration::minutes(11));
+    let res = callback(&app, &started.cookie, &[("code", "code-late"), ("state", &started.state)]).await;
+    assert_eq!(location(&res), "/sign-in?error=google_expired");
+    assert!(me(&app, &started.cookie).await.is_null());
+    assert_eq!(fake.token_requests(), 0, "the code was never exchanged");
+    assert_eq!(failure_reasons(&pool).await, ["pending_sign_in_expired"]);
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]

@@ -44,6 +44,15 @@ impl TestApp {
         Self::spawn_state(AppState::new(config_with(&[]), site_options(), pool).with_clock(clock)).await
     }
 
+    /// The app with this configuration and a clock the test moves by hand.
+    pub async fn spawn_with_config_and_clock(
+        pool: PgPool,
+        config: Config,
+        clock: std::sync::Arc<threadr::server::clock::ManualClock>,
+    ) -> Self {
+        Self::spawn_state(AppState::new(config, site_options(), pool).with_clock(clock)).await
+    }
+
     async fn spawn_state(state: AppState) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");

@@ -49,16 +49,16 @@ pub fn AccountNav(current: &'static str) -> impl IntoView {
 /// confirmed.
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let saved = RwSignal::new(0u32);
-    let profile = Resource::new(move || saved.get(), |_| my_profile());
+    // Loaded once: the forms below show their own outcome, which a reload would wipe.
+    let profile = Resource::new(|| (), |_| my_profile());
     view! {
         <Title text="Your account"/>
-        {loaded(profile, 8, "Loading your account…", move |p| view! { <AccountView profile=p saved/> })}
+        {loaded(profile, 8, "Loading your account…", move |p| view! { <AccountView profile=p/> })}
     }
 }
 
 #[component]
-fn AccountView(profile: Profile, saved: RwSignal<u32>) -> impl IntoView {
+fn AccountView(profile: Profile) -> impl IntoView {
     let initials = avatar_initials(&profile.display_name);
     view! {
         {(!profile.verified).then(|| view! {
@@ -74,23 +74,21 @@ fn AccountView(profile: Profile, saved: RwSignal<u32>) -> impl IntoView {
             </div>
         </div>
         <AccountNav current="/account"/>
-        <ProfileForm profile=profile.clone() saved/>
-        <EmailForm profile=profile.clone() saved/>
+        <ProfileForm profile=profile.clone()/>
+        <EmailForm profile=profile.clone()/>
         <PasswordForm has_password=profile.has_password/>
         <Referral link=profile.referral_link.clone() count=profile.referred_members/>
     }
 }
 
 #[component]
-fn ProfileForm(profile: Profile, saved: RwSignal<u32>) -> impl IntoView {
+fn ProfileForm(profile: Profile) -> impl IntoView {
     let action = ServerAction::<UpdateProfile>::new();
     let auth = use_auth();
+    // The header shows the new name.
     Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            if let Some(auth) = auth {
-                auth.refresh();
-            }
-            saved.update(|v| *v += 1);
+        if let (Some(Ok(_)), Some(auth)) = (action.value().get(), auth) {
+            auth.refresh();
         }
     });
     view! {
@@ -107,13 +105,8 @@ fn ProfileForm(profile: Profile, saved: RwSignal<u32>) -> impl IntoView {
 }
 
 #[component]
-fn EmailForm(profile: Profile, saved: RwSignal<u32>) -> impl IntoView {
+fn EmailForm(profile: Profile) -> impl IntoView {
     let action = ServerAction::<ChangeEmail>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            saved.update(|v| *v += 1);
-        }
-    });
     view! {
         <section aria-labelledby="email-title" class=SECTION>
             <h2 id="email-title" class="text-xl font-semibold">"Email address"</h2>
