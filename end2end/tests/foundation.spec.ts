@@ -1,5 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
+import { HYDRATION_MS } from './support';
 
 /** Fails the test on any CSP violation or script error: hydration must run under our CSP. */
 function watchConsole(page: Page): string[] {
@@ -12,7 +13,7 @@ function watchConsole(page: Page): string[] {
 }
 
 async function hydrated(page: Page) {
-  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true', { timeout: HYDRATION_MS });
 }
 
 test('home page is rendered by the server, JavaScript off', async ({ browser }) => {

@@ -2,6 +2,10 @@
 import { expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 
+/** The test build's wasm (about 4 MB, unoptimised server compressing it) takes 1–2 s to
+ *  hydrate on an idle 2-core machine and several seconds while two workers hash passwords. */
+export const HYDRATION_MS = 20_000;
+
 export const PASSWORD = 'correct horse battery';
 
 /** The admin scripts/test created with `threadr create-admin`, and the portal key it set. */
@@ -15,7 +19,7 @@ export const ADMIN = {
 export const ADMIN_STATE = 'end2end/.auth/admin.json';
 
 export async function hydrated(page: Page) {
-  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true', { timeout: HYDRATION_MS });
 }
 
 export async function seriousViolations(page: Page) {

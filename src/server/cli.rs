@@ -34,6 +34,8 @@ enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Development only: migrate, then create demo accounts if the database has no users yet.
+    SeedDemo,
 }
 
 pub async fn run() -> ExitCode {
@@ -57,6 +59,7 @@ pub async fn run() -> ExitCode {
         Command::Migrate => migrate(config).await,
         Command::ProcessMail => process_mail(config).await,
         Command::CreateAdmin { email } => create_admin(config, &email).await,
+        Command::SeedDemo => seed_demo(config).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -75,6 +78,24 @@ fn load_dotenv() {
     if !production {
         let _ = dotenvy::dotenv();
     }
+}
+
+async fn seed_demo(config: Config) -> Result<(), StartupError> {
+    if config.is_production() {
+        return Err(StartupError::Input("seed-demo refuses to run with APP_ENV=production".into()));
+    }
+    let pool = db::connect(&config).await?;
+    db::migrate(&pool).await?;
+    let created =
+        accounts::demo::seed(&pool).await.map_err(|e| StartupError::Serve(std::io::Error::other(e.to_string())))?;
+    if created {
+        let (admin, admin_pw) = accounts::demo::DEMO_ADMIN;
+        let (member, member_pw) = accounts::demo::DEMO_MEMBER;
+        println!("demo accounts created:\n  admin   {admin} / {admin_pw}\n  member  {member} / {member_pw}");
+    } else {
+        println!("the database already has accounts; no demo data added");
+    }
+    Ok(())
 }
 
 async fn migrate(config: Config) -> Result<(), StartupError> {

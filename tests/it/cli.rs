@@ -238,3 +238,28 @@ async fn create_admin_refuses_bad_input_with_exit_2(pool: PgPool) {
     let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&pool).await.unwrap();
     assert_eq!(users, 0);
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn seed_demo_fills_an_empty_database_once_and_never_runs_in_production(pool: PgPool) {
+    use threadr::features::accounts::demo::{DEMO_ADMIN, DEMO_MEMBER};
+    let url = database_url(&pool);
+    let out = run(&["seed-demo"], &[("DATABASE_URL", &url), ("APP_ENV", "production"), ("PUBLIC_URL", "https://x.example")]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("APP_ENV=production"));
+
+    let out = run(&["seed-demo"], &[("DATABASE_URL", &url)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(&format!("{} / {}", DEMO_MEMBER.0, DEMO_MEMBER.1)));
+    let out = run(&["seed-demo"], &[("DATABASE_URL", &url)]);
+    assert!(text(&out.stdout).contains("no demo data added"));
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&pool).await.unwrap();
+    assert_eq!(users, 2);
+
+    let app = crate::helpers::TestApp::spawn(pool.clone()).await;
+    for (email, password) in [DEMO_ADMIN, DEMO_MEMBER] {
+        let res = app.call("accounts/sign-in", &[("email", email), ("password", password)]).await;
+        assert_eq!(res.status(), 200, "{email} signs in with the printed password");
+    }
+    let addresses: i64 = sqlx::query_scalar("SELECT count(*) FROM addresses WHERE is_default").fetch_one(&pool).await.unwrap();
+    assert_eq!(addresses, 1);
+}

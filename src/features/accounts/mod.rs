@@ -19,6 +19,8 @@ pub mod cleanup;
 #[cfg(feature = "ssr")]
 mod db;
 #[cfg(feature = "ssr")]
+pub mod demo;
+#[cfg(feature = "ssr")]
 pub mod google;
 #[cfg(feature = "ssr")]
 pub mod limits;
