@@ -46,9 +46,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(head_as_get))
         .layer(CatchPanicLayer::custom(security::panic_response))
-        // The default brotli level (11) took about a second for the 1–4 MB wasm on every
-        // request; level 4 is a few ms and within ~15 % of its size.
-        .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(4)))
+        .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
 
