@@ -243,7 +243,8 @@ async fn create_admin_refuses_bad_input_with_exit_2(pool: PgPool) {
 async fn seed_demo_fills_an_empty_database_once_and_never_runs_in_production(pool: PgPool) {
     use threadr::features::accounts::demo::{DEMO_ADMIN, DEMO_MEMBER};
     let url = database_url(&pool);
-    let out = run(&["seed-demo"], &[("DATABASE_URL", &url), ("APP_ENV", "production"), ("PUBLIC_URL", "https://x.example")]);
+    let out =
+        run(&["seed-demo"], &[("DATABASE_URL", &url), ("APP_ENV", "production"), ("PUBLIC_URL", "https://x.example")]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("APP_ENV=production"));
 
@@ -260,6 +261,7 @@ async fn seed_demo_fills_an_empty_database_once_and_never_runs_in_production(poo
         let res = app.call("accounts/sign-in", &[("email", email), ("password", password)]).await;
         assert_eq!(res.status(), 200, "{email} signs in with the printed password");
     }
-    let addresses: i64 = sqlx::query_scalar("SELECT count(*) FROM addresses WHERE is_default").fetch_one(&pool).await.unwrap();
+    let addresses: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM addresses WHERE is_default").fetch_one(&pool).await.unwrap();
     assert_eq!(addresses, 1);
 }
