@@ -26,7 +26,8 @@ export default defineConfig({
   workers: 2,
   retries: 0,
   reporter: [['list']],
-  timeout: 30_000,
+  // Journeys open several emails (each in a second, admin browser context) and hash passwords.
+  timeout: 60_000,
   use: { baseURL, trace: 'retain-on-failure', launchOptions: chromium },
   projects: [
     { name: 'desktop', use: { ...devices['Desktop Chrome'], launchOptions: chromium } },

@@ -36,48 +36,36 @@ pub async fn save(
     sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE").bind(me.id).execute(&mut *tx).await?;
     let count: i64 =
         sqlx::query_scalar("SELECT count(*) FROM addresses WHERE user_id = $1").bind(me.id).fetch_one(&mut *tx).await?;
-    let id =
-        match id {
-            None if count >= ADDRESSES_MAX => return Ok(Saved::TooMany),
-            None => sqlx::query_scalar(
-                "INSERT INTO addresses (user_id, full_name, line1, line2, city, region, postal_code, country, phone)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-            )
-            .bind(me.id)
-            .bind(&a.full_name)
-            .bind(&a.line1)
-            .bind(&a.line2)
-            .bind(&a.city)
-            .bind(&a.region)
-            .bind(&a.postal_code)
-            .bind(&a.country)
-            .bind(&a.phone)
-            .fetch_one(&mut *tx)
-            .await?,
-            Some(id) => {
-                let updated = sqlx::query(
-                    "UPDATE addresses SET full_name = $3, line1 = $4, line2 = $5, city = $6, region = $7,
-                        postal_code = $8, country = $9, phone = $10
-                  WHERE id = $1 AND user_id = $2",
-                )
-                .bind(id)
-                .bind(me.id)
-                .bind(&a.full_name)
-                .bind(&a.line1)
-                .bind(&a.line2)
-                .bind(&a.city)
-                .bind(&a.region)
-                .bind(&a.postal_code)
-                .bind(&a.country)
-                .bind(&a.phone)
-                .execute(&mut *tx)
-                .await?;
-                if updated.rows_affected() == 0 {
-                    return Ok(Saved::NotFound);
-                }
-                id
-            }
-        };
+    if id.is_none() && count >= ADDRESSES_MAX {
+        return Ok(Saved::TooMany);
+    }
+    // One statement for both: edit the member's own address when `id` is given, else add one.
+    let saved: Option<Uuid> = sqlx::query_scalar(
+        "WITH updated AS (
+             UPDATE addresses SET full_name = $3, line1 = $4, line2 = $5, city = $6, region = $7,
+                    postal_code = $8, country = $9, phone = $10
+              WHERE $1::uuid IS NOT NULL AND id = $1 AND user_id = $2
+          RETURNING id
+         ), inserted AS (
+             INSERT INTO addresses (user_id, full_name, line1, line2, city, region, postal_code, country, phone)
+             SELECT $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE $1::uuid IS NULL
+          RETURNING id
+         )
+         SELECT id FROM updated UNION ALL SELECT id FROM inserted",
+    )
+    .bind(id)
+    .bind(me.id)
+    .bind(&a.full_name)
+    .bind(&a.line1)
+    .bind(&a.line2)
+    .bind(&a.city)
+    .bind(&a.region)
+    .bind(&a.postal_code)
+    .bind(&a.country)
+    .bind(&a.phone)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(id) = saved else { return Ok(Saved::NotFound) };
     if make_default || count == 0 {
         set_default_in(&mut tx, me.id, id).await?;
     }
