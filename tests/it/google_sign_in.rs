@@ -332,3 +332,25 @@ async fn the_sign_in_page_offers_google_only_when_configured(pool: PgPool) {
     assert!(!page[..link].contains("<template"), "rendered in place, not streamed in for JavaScript to insert");
     assert!(page.contains("Continue with Google") && page.contains("rel=\"external\""));
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn starting_google_sign_in_is_limited_per_ip(pool: PgPool) {
+    let fake = FakeOidc::start().await;
+    let config = config_with(&[
+        ("GOOGLE_CLIENT_ID", CLIENT_ID),
+        ("GOOGLE_CLIENT_SECRET", CLIENT_SECRET),
+        ("GOOGLE_ISSUER_URL", &fake.issuer),
+        ("AUTH_ATTEMPTS_PER_IP", "3"),
+    ]);
+    let app = TestApp::spawn_with(pool.clone(), config).await;
+    let mut targets = Vec::new();
+    for _ in 0..4 {
+        let res = app.get("/auth/google/start").await;
+        targets.push(location(&res));
+    }
+    assert!(targets[..3].iter().all(|t| t.starts_with(&fake.issuer)), "{targets:?}");
+    assert_eq!(targets[3], "/sign-in?error=google_rate_limited");
+    assert_eq!(failure_reasons(&pool).await, ["rate_limited"]);
+    let page = app.get("/sign-in?error=google_rate_limited").await.text().await.unwrap();
+    assert!(page.contains("Too many sign-in attempts from your network."));
+}

@@ -11,7 +11,7 @@ pub const RESET_SENT: &str = "If an account uses that address, we sent it a link
 pub const MAGIC_LINK_SENT: &str = "If an account uses that address, we sent it a sign-in link.";
 
 #[cfg(feature = "ssr")]
-pub(super) use ssr::limit;
+pub(super) use ssr::{WINDOW, limit};
 
 #[cfg(feature = "ssr")]
 mod ssr {

@@ -23,6 +23,8 @@ pub mod google_error {
     pub const UNVERIFIED_ACCOUNT: &str = "google_unverified_account";
     /// Google did not vouch for the email address.
     pub const EMAIL_UNVERIFIED: &str = "google_email_unverified";
+    /// Too many sign-ins started from one address.
+    pub const RATE_LIMITED: &str = "google_rate_limited";
     /// Anything else (bad token, provider down, conflict).
     pub const FAILED: &str = "google_failed";
 }
@@ -38,6 +40,7 @@ pub fn google_error_message(code: &str) -> Option<&'static str> {
         }
         EMAIL_UNVERIFIED => "Google has not verified this email address, so we cannot sign you in with it.",
         FAILED => "We could not sign you in with Google. Try again, or sign in another way.",
+        RATE_LIMITED => "Too many sign-in attempts from your network. Wait a few minutes, then try again.",
         _ => return None,
     })
 }

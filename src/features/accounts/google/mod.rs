@@ -11,11 +11,11 @@ mod account;
 mod db;
 mod provider;
 
-use std::{fmt::Display, net::SocketAddr};
+use std::fmt::Display;
 
 use axum::{
     Router,
-    extract::{ConnectInfo, RawQuery, State},
+    extract::{RawQuery, State},
     response::{IntoResponse, Redirect, Response},
     routing::get,
 };
@@ -86,6 +86,19 @@ impl From<sqlx::Error> for Refusal {
 
 async fn start(State(state): State<AppState>, session: Session, parts: Parts) -> Response {
     let Some(google) = state.google.as_ref() else { return StatusCode::NOT_FOUND.into_response() };
+    let origin = session::origin_of(&parts);
+    // Each start makes a session: limited per IP like the other ways of signing in.
+    if let Some(ip) = origin.ip {
+        let keys = [(format!("ip:{ip}"), state.config.auth.attempts_per_ip)];
+        match super::limits::attempt(&state.db, "google_start", &keys, super::api::WINDOW).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => {
+                let refusal = Refusal::new(google_error::RATE_LIMITED, "rate_limited", "too many starts");
+                return refused(&state, refusal, &origin).await;
+            }
+            Err(e) => return refused(&state, Refusal::internal(e), &origin).await,
+        }
+    }
     let refusal = match google.authorize(state.clock.now()).await {
         Ok((url, pending)) => match session.insert(PENDING, pending).await {
             Ok(()) => return Redirect::to(&url).into_response(),
@@ -93,7 +106,7 @@ async fn start(State(state): State<AppState>, session: Session, parts: Parts) ->
         },
         Err(e) => Refusal::failed("provider_unavailable", e),
     };
-    refused(&state, refusal, &origin(&parts)).await
+    refused(&state, refusal, &origin).await
 }
 
 async fn callback(
@@ -102,7 +115,7 @@ async fn callback(
     RawQuery(query): RawQuery,
     parts: Parts,
 ) -> Response {
-    let origin = origin(&parts);
+    let origin = session::origin_of(&parts);
     match sign_in(&state, &session, query.as_deref().unwrap_or_default(), &origin).await {
         Ok(()) => Redirect::to("/account").into_response(),
         Err(refusal) => refused(&state, refusal, &origin).await,
@@ -155,16 +168,9 @@ async fn refused(state: &AppState, refusal: Refusal, origin: &Origin) -> Respons
     Redirect::to(&format!("/sign-in?error={}", refusal.code)).into_response()
 }
 
-fn origin(parts: &Parts) -> Origin {
-    Origin {
-        ip: parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()),
-        user_agent: parts.headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string),
-    }
-}
-
 /// Compares in time that depends only on the lengths.
 fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    subtle::ConstantTimeEq::ct_eq(a, b).into()
 }
 
 #[cfg(test)]
