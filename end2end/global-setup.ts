@@ -2,20 +2,20 @@
 // reuse that browser state (sign-ins are limited to 5 per account per 15 minutes).
 import { chromium, expect, type FullConfig } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
-import { ADMIN, ADMIN_STATE, HYDRATION_MS } from './tests/support';
+import { ADMIN, ADMIN_STATE, hydrated } from './tests/support';
 
 export default async function globalSetup(config: FullConfig) {
   const { baseURL, launchOptions } = config.projects[0].use;
   const browser = await chromium.launch(launchOptions);
   const page = await browser.newPage({ baseURL });
   await page.goto('/sign-in');
-  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true', { timeout: HYDRATION_MS });
+  await hydrated(page);
   await page.getByLabel('Email', { exact: true }).fill(ADMIN.email);
   await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Your account' })).toBeVisible();
   await page.goto('/admin');
-  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true', { timeout: HYDRATION_MS });
+  await hydrated(page);
   await page.getByLabel('Admin portal key').fill(ADMIN.portalKey);
   await page.getByRole('button', { name: 'Open the admin area' }).click();
   await expect(page.getByRole('link', { name: 'Dev mailbox' })).toBeVisible();

@@ -1,6 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
-import { HYDRATION_MS } from './support';
+import { hydrated, noSeriousViolations } from './support';
 
 /** Fails the test on any CSP violation or script error: hydration must run under our CSP. */
 function watchConsole(page: Page): string[] {
@@ -10,10 +9,6 @@ function watchConsole(page: Page): string[] {
   });
   page.on('pageerror', (err) => problems.push(err.message));
   return problems;
-}
-
-async function hydrated(page: Page) {
-  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true', { timeout: HYDRATION_MS });
 }
 
 test('home page is rendered by the server, JavaScript off', async ({ browser }) => {
@@ -109,9 +104,7 @@ for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
       await page.goto(path);
       await hydrated(page);
-      const results = await new AxeBuilder({ page }).analyze();
-      const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-      expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+      await noSeriousViolations(page);
     });
   }
 }

@@ -1,5 +1,11 @@
 use leptos::prelude::*;
 
+/// The element id of a form field named `name`. Names like `address[city]` (nested server
+/// function arguments) make poor ids, so brackets become hyphens.
+pub fn field_id(name: &str) -> String {
+    format!("field-{}", name.replace(['[', ']'], "-"))
+}
+
 /// A labelled input with an optional hint and the error that belongs to it (announced, and
 /// tied to the input with aria-describedby / aria-invalid).
 #[component]
@@ -18,8 +24,7 @@ pub fn Field(
     #[prop(optional)]
     id: &'static str,
 ) -> impl IntoView {
-    // Names like `address[city]` (nested server function arguments) make poor ids.
-    let id = if id.is_empty() { format!("field-{}", name.replace(['[', ']'], "-")) } else { id.to_string() };
+    let id = if id.is_empty() { field_id(name) } else { id.to_string() };
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let described_by = {

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use super::field::field_id;
 use crate::error::AppError;
 
 pub const BUTTON: &str = "inline-flex min-h-11 items-center justify-center rounded-md bg-indigo-700 px-5 font-semibold text-white hover:bg-indigo-800 disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-700";
@@ -44,7 +45,7 @@ pub fn TextArea(
     #[prop(optional)] maxlength: Option<usize>,
     #[prop(optional, into)] value: String,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = field_id(name);
     let hint_id = format!("{id}-hint");
     view! {
         <div class="mt-4">
@@ -72,7 +73,7 @@ pub fn Select(
     #[prop(optional)] placeholder: &'static str,
     #[prop(optional)] autocomplete: &'static str,
 ) -> impl IntoView {
-    let id = format!("field-{}", name.replace(['[', ']'], "-"));
+    let id = field_id(name);
     view! {
         <div class="mt-4">
             <label for=id.clone() class="block font-medium">{label}</label>

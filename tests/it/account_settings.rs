@@ -1,19 +1,10 @@
 //! The account pages over HTTP: profile, password and email changes, devices, deletion.
 
-use crate::accounts::{PASSWORD, emailed_token, me, message, sign_in_cookie, signed_up_and_confirmed};
-use crate::helpers::{TestApp, session_cookie};
+use crate::accounts::{PASSWORD, emailed_token, me, member, message, sign_in_cookie, signed_up_and_confirmed};
+use crate::helpers::{TestApp, count, session_cookie};
 use sqlx::PgPool;
 use threadr::features::accounts::{EMAIL_CHANGE_SENT, LINK_INVALID, WRONG_PASSWORD};
 use threadr::server::db::MIGRATOR;
-
-async fn member(app: &TestApp, pool: &PgPool, email: &str) -> String {
-    signed_up_and_confirmed(app, pool, email).await;
-    sign_in_cookie(app, email, PASSWORD).await.unwrap()
-}
-
-async fn count(pool: &PgPool, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
-}
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn the_profile_is_saved_as_typed_and_shown_inert(pool: PgPool) {

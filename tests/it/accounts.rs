@@ -259,6 +259,12 @@ async fn cross_site_posts_are_refused(pool: PgPool) {
     assert_eq!(post(Some(own_origin), Some("same-origin")).await.unwrap().status(), 200);
 }
 
+/// A confirmed member, signed in: their session cookie.
+pub(crate) async fn member(app: &TestApp, pool: &PgPool, email: &str) -> String {
+    signed_up_and_confirmed(app, pool, email).await;
+    sign_in_cookie(app, email, PASSWORD).await.unwrap()
+}
+
 /// The token of the newest `template` email to `email`, from the link with `path`.
 pub(crate) async fn emailed_token(pool: &PgPool, email: &str, template: &str, path: &str) -> String {
     let text: String = sqlx::query_scalar(

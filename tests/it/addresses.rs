@@ -1,14 +1,9 @@
 //! Shipping addresses over HTTP: validation, the default, ownership and the limit.
 
-use crate::accounts::{PASSWORD, message, sign_in_cookie, signed_up_and_confirmed};
+use crate::accounts::{member, message};
 use crate::helpers::TestApp;
 use sqlx::PgPool;
 use threadr::server::db::MIGRATOR;
-
-async fn member(app: &TestApp, pool: &PgPool, email: &str) -> String {
-    signed_up_and_confirmed(app, pool, email).await;
-    sign_in_cookie(app, email, PASSWORD).await.unwrap()
-}
 
 fn form<'a>(name: &'a str, city: &'a str) -> Vec<(&'static str, &'a str)> {
     vec![

@@ -2,7 +2,7 @@
 //! come back with a code, and what happens to accounts, sessions and the audit log.
 
 use crate::fake_oidc::{CLIENT_ID, CLIENT_SECRET, FakeOidc};
-use crate::helpers::{TestApp, config_with, session_cookie};
+use crate::helpers::{TestApp, config_with, count, session_cookie};
 use chrono::{Duration, Utc};
 use reqwest::Response;
 use sqlx::PgPool;
@@ -83,10 +83,6 @@ async fn sign_in_with(
     fake.grant(&code, &started.challenge, claims);
     let res = callback(app, &started.cookie, &[("code", &code), ("state", &started.state)]).await;
     (started, res)
-}
-
-async fn count(pool: &PgPool, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
 async fn failure_reasons(pool: &PgPool) -> Vec<String> {

@@ -111,14 +111,24 @@ impl TestApp {
     }
 }
 
-/// The `threadr_session=…` pair a response sets, if any.
-pub fn session_cookie(res: &Response) -> Option<String> {
+/// The whole `set-cookie` header a response sends for cookie `name`, if any.
+pub fn set_cookie(res: &Response, name: &str) -> Option<String> {
     res.headers()
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("threadr_session="))
-        .map(|c| c.split(';').next().unwrap_or_default().to_string())
+        .find(|c| c.strip_prefix(name).is_some_and(|rest| rest.starts_with('=')))
+        .map(str::to_string)
+}
+
+/// The `threadr_session=…` pair a response sets, if any.
+pub fn session_cookie(res: &Response) -> Option<String> {
+    set_cookie(res, "threadr_session").map(|c| c.split(';').next().unwrap_or_default().to_string())
+}
+
+/// A number a query counts.
+pub async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.expect("count query")
 }
 
 fn serde_urlencoded(form: &[(&str, &str)]) -> String {

@@ -10,12 +10,7 @@ async fn referral_code(pool: &PgPool, email: &str) -> String {
 }
 
 fn ref_cookie(res: &reqwest::Response) -> Option<String> {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("threadr_ref="))
-        .map(str::to_string)
+    crate::helpers::set_cookie(res, "threadr_ref")
 }
 
 async fn sign_up_with(app: &TestApp, email: &str, cookie: &str) {

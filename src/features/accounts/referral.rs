@@ -28,7 +28,7 @@ fn cookie_value(headers: &http::HeaderMap) -> Option<String> {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .find_map(|pair| pair.trim().strip_prefix(&format!("{COOKIE}=")).map(str::to_string))
+        .find_map(|pair| pair.trim().strip_prefix(COOKIE).and_then(|rest| rest.strip_prefix('=')).map(str::to_string))
 }
 
 /// The referral a request carries, if it arrived within the last 30 days.
@@ -44,9 +44,10 @@ pub async fn capture(secure: bool, req: Request, next: Next) -> Response {
         .flatten()
         .and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "ref").map(|(_, v)| v.into_owned()))
         .and_then(|v| parse_code(&v));
-    let already = from_headers(req.headers(), Utc::now()).is_some();
+    // Only a visit with a code looks at the cookie: most requests have none.
+    let code = code.filter(|_| from_headers(req.headers(), Utc::now()).is_none());
     let mut res = next.run(req).await;
-    if let (Some(code), false) = (code, already) {
+    if let Some(code) = code {
         let cookie = format!(
             "{COOKIE}={code}.{}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{}",
             Utc::now().timestamp(),

@@ -193,20 +193,16 @@ pub async fn step_up(member: &Member) -> Result<(), AppError> {
 }
 
 /// The caller's address and browser, for the audit log and the attempt limits.
+/// (leptos_axum provides the request's parts, extensions included, as context.)
 pub async fn origin() -> Origin {
-    let ip = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await.ok().map(|c| c.0.ip());
-    let user_agent = use_context::<Parts>().and_then(|p| user_agent(&p));
-    Origin { ip, user_agent }
-}
-
-fn user_agent(parts: &Parts) -> Option<String> {
-    parts.headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string)
+    use_context::<Parts>().map(|parts| origin_of(&parts)).unwrap_or_default()
 }
 
 /// The origin of a request an axum handler is serving.
 pub fn origin_of(parts: &Parts) -> Origin {
     let ip = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
-    Origin { ip, user_agent: user_agent(parts) }
+    let user_agent = parts.headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string);
+    Origin { ip, user_agent }
 }
 
 async fn member_from_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Member>, AppError> {

@@ -205,5 +205,5 @@ pub async fn delete_account(confirm_email: String, current_password: String) -> 
     audit::record(&mut *tx, "account_deleted", Some(me.id), None, &audit::Origin::default(), serde_json::json!({}))
         .await?;
     tx.commit().await?;
-    session::session().await?.flush().await.map_err(|e| crate::server::error::internal("session flush", e))
+    session::end(&session::session().await?).await
 }

@@ -262,7 +262,7 @@ fn DeleteForm(profile: Profile) -> impl IntoView {
         <section class="max-w-xl">
             <p>"Deleting your account signs you out everywhere and erases your name, email, bio, addresses and sign-in methods. Orders and payments stay on record, without your name, because we must keep them for accounting. This cannot be undone."</p>
             <ActionForm action attr:novalidate=true>
-                <Field label="Type your email address to confirm" name="confirm_email" kind="email" autocomplete="off" maxlength=EMAIL_MAX hint=""/>
+                <Field label="Type your email address to confirm" name="confirm_email" kind="email" autocomplete="off" maxlength=EMAIL_MAX/>
                 <p class="text-sm text-slate-700 dark:text-slate-300">{format!("Your email address is {}", profile.email)}</p>
                 <CurrentPassword has_password=profile.has_password id="delete-current-password"/>
                 <FormError value=action.value()/>
