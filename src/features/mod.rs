@@ -1,9 +1,12 @@
 //! One folder per capability. Each keeps its pages, server functions (`api`), domain types
 //! and SQL (`db`, server only) together; other features call it through its `mod.rs`.
 //!
-//! Planned homes: `generation`, `quotas`, `billing`, `marketplace`.
+//! Planned homes: `billing`, `marketplace`.
 
 pub mod accounts;
+#[cfg(feature = "ssr")]
+pub mod ai;
 pub mod admin;
 pub mod email;
 pub mod status;
+pub mod threads;
