@@ -28,6 +28,9 @@ pub enum AppError {
     NotFound,
     #[error("Too many requests. Please try again in {retry_after_secs} seconds.")]
     RateLimited { retry_after_secs: u64 },
+    /// A quota or AI request limit: which one, when it resets, and whether a paid plan lifts it.
+    #[error("{message}")]
+    QuotaExceeded { message: String, retry_after_secs: u64, upgrade: bool },
     #[error("The request is too large.")]
     TooLarge,
     /// A dependency (usually the database) is down; retrying later will help.
@@ -53,9 +56,19 @@ impl AppError {
             Self::Forbidden | Self::StepUpRequired => 403,
             Self::NotFound => 404,
             Self::TooLarge => 413,
-            Self::RateLimited { .. } => 429,
+            Self::RateLimited { .. } | Self::QuotaExceeded { .. } => 429,
             Self::Internal { .. } => 500,
             Self::Unavailable | Self::Network => 503,
+        }
+    }
+
+    /// Seconds until a limited request may be retried (the `Retry-After` header).
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after_secs } | Self::QuotaExceeded { retry_after_secs, .. } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
         }
     }
 
@@ -69,6 +82,7 @@ impl AppError {
             Self::NotFound => "Page not found",
             Self::TooLarge => "Too large",
             Self::RateLimited { .. } => "Slow down",
+            Self::QuotaExceeded { .. } => "Limit reached",
             Self::Internal { .. } => "Something went wrong",
             Self::Unavailable => "Temporarily unavailable",
             Self::Network => "You appear to be offline",

@@ -8,5 +8,6 @@ pub mod accounts;
 pub mod ai;
 pub mod admin;
 pub mod email;
+pub mod quotas;
 pub mod status;
 pub mod threads;

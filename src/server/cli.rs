@@ -36,6 +36,21 @@ enum Command {
     },
     /// Development only: migrate, then create demo accounts if the database has no users yet.
     SeedDemo,
+    /// Give a member paid access for N days (default plan: pro). Audited.
+    GrantPremium {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        days: u32,
+        /// pass, starter, pro or business
+        #[arg(long)]
+        plan: Option<String>,
+    },
+    /// End a member's granted paid access now. Audited.
+    RevokePremium {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 pub async fn run() -> ExitCode {
@@ -60,6 +75,8 @@ pub async fn run() -> ExitCode {
         Command::ProcessMail => process_mail(config).await,
         Command::CreateAdmin { email } => create_admin(config, &email).await,
         Command::SeedDemo => seed_demo(config).await,
+        Command::GrantPremium { email, days, plan } => premium(config, Premium::Grant { email, days, plan }).await,
+        Command::RevokePremium { email } => premium(config, Premium::Revoke { email }).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -96,6 +113,30 @@ async fn seed_demo(config: Config) -> Result<(), StartupError> {
         println!("the database already has accounts; no demo data added");
     }
     Ok(())
+}
+
+enum Premium {
+    Grant { email: String, days: u32, plan: Option<String> },
+    Revoke { email: String },
+}
+
+async fn premium(config: Config, what: Premium) -> Result<(), StartupError> {
+    use crate::features::quotas::admin_cli::{GrantError, grant_premium, revoke_premium};
+    let pool = db::connect(&config).await?;
+    db::migrate(&pool).await?;
+    let now = chrono::Utc::now();
+    let done = match what {
+        Premium::Grant { email, days, plan } => grant_premium(&pool, &email, days, plan.as_deref(), now).await,
+        Premium::Revoke { email } => revoke_premium(&pool, &email, now).await,
+    };
+    match done {
+        Ok(line) => {
+            println!("{line}");
+            Ok(())
+        }
+        Err(GrantError::Invalid(reason)) => Err(StartupError::Input(reason)),
+        Err(GrantError::Database(e)) => Err(StartupError::Serve(std::io::Error::other(e))),
+    }
 }
 
 async fn migrate(config: Config) -> Result<(), StartupError> {

@@ -14,8 +14,8 @@ use crate::error::AppError;
 pub fn apply_to_response(error: &AppError) {
     let Some(response) = use_context::<ResponseOptions>() else { return };
     response.set_status(StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
-    if let AppError::RateLimited { retry_after_secs } = error {
-        response.insert_header(RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+    if let Some(secs) = error.retry_after() {
+        response.insert_header(RETRY_AFTER, HeaderValue::from(secs));
     }
 }
 
@@ -37,8 +37,8 @@ impl axum::response::IntoResponse for AppError {
     fn into_response(self) -> axum::response::Response {
         let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut res = (status, axum::Json(&self)).into_response();
-        if let AppError::RateLimited { retry_after_secs } = self {
-            res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        if let Some(secs) = self.retry_after() {
+            res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
         }
         res
     }

@@ -120,7 +120,7 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     Ok(current_member().await?.map(|m| m.user))
 }
 
-async fn current_member() -> Result<Option<Member>, AppError> {
+pub async fn current_member() -> Result<Option<Member>, AppError> {
     resolve(&app_state()?, &session().await?, &origin().await).await
 }
 

@@ -1,9 +1,25 @@
 //! Threads: X's weighted length, packing text into posts, the offline thread writer, URL
-//! import (SSRF-safe), generation, the editor and history.
+//! import (SSRF-safe), generation (streamed), the editor and history.
 
+mod api;
+pub mod model;
 pub mod offline;
 pub mod packer;
 pub mod xlength;
 
 #[cfg(feature = "ssr")]
+mod db;
+#[cfg(feature = "ssr")]
+mod generate;
+#[cfg(feature = "ssr")]
 pub mod import;
+#[cfg(feature = "ssr")]
+mod prompt;
+#[cfg(feature = "ssr")]
+mod split;
+
+pub use api::{
+    CreateThread, DeleteThread, DuplicateThread, GenerateThread, GetThread, RenameThread, RestoreThread, SaveThread,
+    ThreadHistory, create_thread, delete_thread, duplicate_thread, generate_thread, get_thread, rename_thread,
+    restore_thread, save_thread, thread_history,
+};
