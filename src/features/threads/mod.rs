@@ -9,11 +9,12 @@ pub mod xlength;
 
 #[cfg(feature = "ssr")]
 mod db;
-#[cfg(feature = "ssr")]
+// Enabled when the AI provider branch merges.
+#[cfg(all(feature = "ssr", any()))]
 mod generate;
 #[cfg(feature = "ssr")]
 pub mod import;
-#[cfg(feature = "ssr")]
+#[cfg(all(feature = "ssr", any()))]
 mod prompt;
 #[cfg(feature = "ssr")]
 mod split;
