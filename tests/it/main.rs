@@ -17,5 +17,7 @@ mod guards;
 mod helpers;
 mod http_baseline;
 mod proxy;
+mod quotas;
 mod referrals;
 mod smtp_sink;
+mod threads;
