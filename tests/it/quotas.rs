@@ -136,7 +136,7 @@ async fn grants_make_members_paid_until_they_end_or_are_revoked(pool: PgPool) {
     let now = Utc::now();
     assert_eq!(quotas::entitlement(&pool, id, now).await.unwrap(), Plan::Free);
 
-    let line = admin_cli::grant_premium(&pool, "Paid@Example.com", 30, None, now).await.unwrap();
+    let line = admin_cli::grant_premium(&pool, "paid@Example.COM", 30, None, now).await.unwrap();
     assert!(line.starts_with("paid@example.com has Pro until"), "{line}");
     assert_eq!(quotas::entitlement(&pool, id, now).await.unwrap(), Plan::Pro);
     assert_eq!(quotas::entitlement(&pool, id, now + Duration::days(31)).await.unwrap(), Plan::Free, "it ends");
