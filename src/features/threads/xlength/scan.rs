@@ -47,10 +47,22 @@ pub(super) fn entities(input: &str) -> Vec<Entity> {
             let consumed = match found {
                 Found::Text(consumed) => consumed,
                 Found::Url(candidate) => {
-                    if let Some(end) = url::validated_end(rest, &candidate) {
-                        entities.push(Entity { kind: Kind::Url, start: pos, end: pos + end });
+                    let url_end = url::validated_end(rest, &candidate).unwrap_or(0);
+                    if url_end > 0 {
+                        entities.push(Entity { kind: Kind::Url, start: pos, end: pos + url_end });
                     }
-                    candidate.len
+                    // Without a protocol, what the grammar matched beyond the real URL is
+                    // scanned again (`twitter.みんな#⃣` ends in a keycap), and a failed domain
+                    // still holds emoji (`a.👨‍👩‍👧`), as in the official twitter-text; the
+                    // crate's nom backend skips both.
+                    if candidate.with_protocol {
+                        candidate.len
+                    } else if url_end > 0 {
+                        url_end
+                    } else {
+                        emoji_in(&rest[..candidate.len], pos, &mut entities);
+                        candidate.len
+                    }
                 }
             };
             prev = input[pos..pos + consumed].chars().next_back();
@@ -83,6 +95,19 @@ pub(super) fn entities(input: &str) -> Vec<Entity> {
         pos += consumed;
     }
     entities
+}
+
+fn emoji_in(text: &str, offset: usize, entities: &mut Vec<Entity>) {
+    let mut pos = 0;
+    while let Some(c) = text[pos..].chars().next() {
+        pos += match emoji::candidate(&text[pos..]).filter(|&len| pos + len <= text.len()) {
+            Some(len) if emoji::is_emoji(&text[pos..pos + len]) => {
+                entities.push(Entity { kind: Kind::Emoji, start: offset + pos, end: offset + pos + len });
+                len
+            }
+            _ => c.len_utf8(),
+        };
+    }
 }
 
 /// ASCII that can start nothing (digits, `#`, `*` and `+` can start a keycap emoji).
@@ -188,7 +213,13 @@ fn try_entity(full: &str, input: &str, offset: usize, prev: Option<char>) -> Opt
             {
                 return Some(Found::Url(candidate));
             }
-            if inside_failed_protocol_url(full, offset) || !has_dot_before_space(input) {
+            // As in the official twitter-text, a domain right after a letter, a digit, `-`,
+            // `_`, `.` or `/` is part of something else (`#tag.example.com`, `foo_bar.com`);
+            // the crate's nom backend has no such rule.
+            if prev.is_some_and(|pc| pc.is_ascii_alphanumeric() || matches!(pc, '-' | '_' | '.' | '/'))
+                || inside_failed_protocol_url(full, offset)
+                || !has_dot_before_space(input)
+            {
                 return None;
             }
             let candidate = url::without_protocol(input)?;
@@ -203,19 +234,30 @@ fn try_entity(full: &str, input: &str, offset: usize, prev: Option<char>) -> Opt
 }
 
 /// `http://-foo.com`: no URL without a protocol inside a failed URL with one, i.e. when a
-/// `://` comes since the last space or CJK character. (The crate looks back only as far as
-/// the first non-ASCII character; `🏻example.com` after a failed URL would hide the domain.)
+/// `://` comes since the last space. (Kept as the crate has it: the look-back stops at the
+/// first non-ASCII character and, when that is no space or CJK character, takes everything.)
 fn inside_failed_protocol_url(full: &str, offset: usize) -> bool {
     if offset < 3 {
         return false;
     }
     let before = &full[..offset];
-    let since = before
-        .char_indices()
-        .rev()
-        .find(|&(_, c)| matches!(c, ' ' | '\n' | '\r' | '\t') || (!c.is_ascii() && (is_space(c) || is_url_delimiter(c))))
-        .map_or(before, |(i, c)| &before[i + c.len_utf8()..])
-        .as_bytes();
+    let bytes = before.as_bytes();
+    let mut last_delim = 0;
+    for (i, &b) in bytes.iter().enumerate().rev() {
+        if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+            last_delim = i + 1;
+            break;
+        }
+        if b >= 128 {
+            let start = (0..=i).rev().find(|&s| before.is_char_boundary(s)).unwrap_or(0);
+            let suffix = &before[start..];
+            if let Some((j, c)) = suffix.char_indices().rev().find(|&(_, c)| is_space(c) || is_url_delimiter(c)) {
+                last_delim = start + j + c.len_utf8();
+            }
+            break;
+        }
+    }
+    let since = before[last_delim..].as_bytes();
     since.iter().position(|&b| b == b':').is_some_and(|colon| since.get(colon + 1..colon + 3) == Some(b"//"))
 }
 

@@ -268,6 +268,11 @@ fn path(input: &str) -> Option<usize> {
     let mut depth: i32 = 0;
     for c in input[1..].chars() {
         if c == '(' {
+            // Parentheses need something inside, as in the official twitter-text (the crate
+            // took `/()` in).
+            if input[end + 1..].starts_with(')') {
+                break;
+            }
             depth += 1;
         } else if c == ')' {
             if depth == 0 {
@@ -496,6 +501,10 @@ fn is_latin(c: char) -> bool {
     c.is_ascii_alphabetic() || ('\u{00C0}'..='\u{024F}').contains(&c)
 }
 
+fn is_script_neutral(c: char) -> bool {
+    c.is_ascii_digit() || c == '-'
+}
+
 fn has_script_mixing(label: &str) -> bool {
     if label.len() >= 4 && label.as_bytes()[..4].eq_ignore_ascii_case(b"xn--") && label.starts_with(['x', 'X']) {
         return false;
@@ -504,7 +513,7 @@ fn has_script_mixing(label: &str) -> bool {
     for c in label.chars() {
         if is_latin(c) {
             seen_latin = true;
-        } else if !(c.is_ascii_digit() || c == '-') && seen_latin {
+        } else if !is_script_neutral(c) && seen_latin {
             return true;
         }
     }
@@ -515,7 +524,7 @@ fn script_boundary(label: &str) -> usize {
     let mut last_valid = 0;
     let mut seen_latin = false;
     for (i, c) in label.char_indices() {
-        if is_latin(c) || c.is_ascii_digit() || c == '-' {
+        if is_latin(c) || is_script_neutral(c) {
             seen_latin |= is_latin(c);
             last_valid = i + c.len_utf8();
         } else if seen_latin {
