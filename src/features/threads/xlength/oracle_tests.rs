@@ -86,6 +86,9 @@ fn check(text: &str) -> Result<(), TestCaseError> {
         }
         prop_assert!(theirs.contains(&mine), "word {word:?}: ours {mine}, twitter-text (nom+urls, external, pest) {theirs:?}");
     }
+    // Words count independently: the packer adds up their weights.
+    let words_total: usize = text.split([' ', '\n']).map(|w| x_length(w).weighted_length).sum();
+    prop_assert_eq!(ours.weighted_length, words_total + text.matches([' ', '\n']).count(), "words add up in {:?}", text);
     let Some(theirs) = oracles(text) else { return Ok(()) };
     if theirs.iter().all(|&t| t == theirs[0]) {
         prop_assert_eq!(ours.weighted_length, theirs[0], "whole text {:?}", text);

@@ -43,6 +43,17 @@ pub(super) fn entities(input: &str) -> Vec<Entity> {
             pos += 1;
             continue;
         }
+        // Inside an ASCII word nothing starts but a URL with protocol (`h`) or a keycap (a
+        // digit before a non-ASCII character): the common case, kept cheap.
+        if b.is_ascii_alphanumeric()
+            && prev.is_some_and(|p| p.is_ascii_alphanumeric())
+            && b | 0x20 != b'h'
+            && !(b.is_ascii_digit() && bytes.get(pos + 1).is_some_and(|&n| n >= 128))
+        {
+            prev = Some(c);
+            pos += 1;
+            continue;
+        }
         if let Some(found) = try_entity(input, rest, pos, prev) {
             let consumed = match found {
                 Found::Text(consumed) => consumed,
@@ -234,30 +245,18 @@ fn try_entity(full: &str, input: &str, offset: usize, prev: Option<char>) -> Opt
 }
 
 /// `http://-foo.com`: no URL without a protocol inside a failed URL with one, i.e. when a
-/// `://` comes since the last space. (Kept as the crate has it: the look-back stops at the
-/// first non-ASCII character and, when that is no space or CJK character, takes everything.)
+/// `://` comes since the last space or CJK character. (The crate looks back only as far as
+/// the first non-ASCII character and, when that is neither, takes the whole text before; a
+/// domain then depended on words far away. Looking back to the space keeps the count of a
+/// text the sum of the counts of its words, which the packer relies on.)
 fn inside_failed_protocol_url(full: &str, offset: usize) -> bool {
-    if offset < 3 {
-        return false;
-    }
     let before = &full[..offset];
-    let bytes = before.as_bytes();
-    let mut last_delim = 0;
-    for (i, &b) in bytes.iter().enumerate().rev() {
-        if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
-            last_delim = i + 1;
-            break;
-        }
-        if b >= 128 {
-            let start = (0..=i).rev().find(|&s| before.is_char_boundary(s)).unwrap_or(0);
-            let suffix = &before[start..];
-            if let Some((j, c)) = suffix.char_indices().rev().find(|&(_, c)| is_space(c) || is_url_delimiter(c)) {
-                last_delim = start + j + c.len_utf8();
-            }
-            break;
-        }
-    }
-    let since = before[last_delim..].as_bytes();
+    let since = before
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| matches!(c, ' ' | '\n' | '\r' | '\t') || (!c.is_ascii() && (is_space(c) || is_url_delimiter(c))))
+        .map_or(before, |(i, c)| &before[i + c.len_utf8()..])
+        .as_bytes();
     since.iter().position(|&b| b == b':').is_some_and(|colon| since.get(colon + 1..colon + 3) == Some(b"//"))
 }
 
