@@ -50,7 +50,7 @@ impl Numbering {
 
     /// The widest prefix of a thread of `total` posts (the last post's). The prefix is ASCII
     /// followed by a space, so it adds exactly its length to a post's weighted length.
-    fn reserve(self, total: usize) -> usize {
+    pub(super) fn reserve(self, total: usize) -> usize {
         let total = total.max(1);
         self.prefix(total - 1, total).len()
     }
@@ -120,7 +120,7 @@ pub fn repack(posts: Vec<String>, numbering: Numbering) -> Vec<String> {
     })
 }
 
-fn nfc(text: &str) -> Cow<'_, str> {
+pub(super) fn nfc(text: &str) -> Cow<'_, str> {
     if is_nfc(text) { Cow::Borrowed(text) } else { Cow::Owned(text.nfc().collect()) }
 }
 
@@ -277,14 +277,62 @@ impl Packer {
 }
 
 /// A paragraph: its normalised text, its weight and its sentences.
-struct Paragraph {
+pub(super) struct Paragraph {
     text: String,
     weight: usize,
     units: Vec<Unit>,
 }
 
+impl Paragraph {
+    /// Its sentences (see [`Unit`]), in order.
+    pub(super) fn sentences(&self) -> impl Iterator<Item = &str> {
+        self.units.iter().map(|u| &self.text[u.start..u.end])
+    }
+}
+
+/// The paragraphs of `text` (NFC) with whitespace normalised, split into sentences.
+pub(super) fn document(text: &str) -> Vec<Paragraph> {
+    paragraphs(text)
+}
+
+/// The document with only the sentences `keep` says yes to (numbered across paragraphs, in
+/// order), joined as they were; paragraphs left empty disappear.
+pub(super) fn select(document: &[Paragraph], keep: impl Fn(usize) -> bool) -> Vec<Paragraph> {
+    let mut index = 0;
+    let mut out = Vec::new();
+    for paragraph in document {
+        let mut text = String::new();
+        let mut units = Vec::new();
+        let mut separator = "";
+        for unit in &paragraph.units {
+            if keep(index) {
+                text.push_str(separator);
+                let start = text.len();
+                text.push_str(&paragraph.text[unit.start..unit.end]);
+                units.push(Unit { start, end: text.len(), ..*unit });
+                separator = unit.separator_after;
+            }
+            index += 1;
+        }
+        if !units.is_empty() {
+            let weight = paragraph_weight(&units);
+            out.push(Paragraph { text, weight, units });
+        }
+    }
+    out
+}
+
+/// Packs a document into posts of at most `limit` weighted characters (numbering included
+/// by the caller's choice of limit).
+pub(super) fn pack_document(document: &[Paragraph], limit: usize) -> Vec<String> {
+    let mut packer = Packer::new(limit);
+    packer.add_paragraphs(document);
+    packer.finish()
+}
+
 /// A sentence, or sentences written without space between them (`他说。好。`, `end.Next`):
 /// they stay together unless they are longer than a post. A range of the paragraph's text.
+#[derive(Clone, Copy)]
 struct Unit {
     start: usize,
     end: usize,
@@ -325,10 +373,14 @@ fn paragraph(text: String) -> Paragraph {
         }
         start = i + segment.len();
     }
-    // Sentences and the whitespace between them add up (see `Packer`).
-    let weight = units.iter().map(|u| u.weight + u.separator_after.len()).sum::<usize>()
-        - units.last().map_or(0, |u| u.separator_after.len());
+    let weight = paragraph_weight(&units);
     Paragraph { text, weight, units }
+}
+
+/// Sentences and the whitespace between them add up (see `Packer`).
+fn paragraph_weight(units: &[Unit]) -> usize {
+    units.iter().map(|u| u.weight + u.separator_after.len()).sum::<usize>()
+        - units.last().map_or(0, |u| u.separator_after.len())
 }
 
 /// The words of a normalised sentence with the separator after each (`" "` or `"\n"`).
