@@ -22,6 +22,8 @@ pub struct AppState {
     pub started_at: Instant,
     /// Google sign-in, when configured.
     pub google: Option<Arc<crate::features::accounts::google::Google>>,
+    /// The AI provider the configuration chose (offline by default).
+    pub ai: Arc<dyn crate::features::ai::Provider>,
 }
 
 impl AppState {
@@ -34,7 +36,9 @@ impl AppState {
                 None
             }
         });
+        let ai = ai_provider(&config);
         Self {
+            ai,
             leptos_options,
             db,
             config: Arc::new(config),
@@ -48,6 +52,18 @@ impl AppState {
     /// The same state with another time source (tests move time forward with it).
     pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
         Self { clock, ..self }
+    }
+}
+
+/// The configured provider; the offline one when its HTTP client cannot be built.
+fn ai_provider(config: &Config) -> Arc<dyn crate::features::ai::Provider> {
+    use crate::features::{ai, threads};
+    match ai::http_client(&config.ai) {
+        Ok(http) => ai::from_config(&config.ai, http, threads::offline_writer()),
+        Err(e) => {
+            tracing::error!(error = %e, "AI provider HTTP client could not be built; using the offline provider");
+            Arc::new(ai::OfflineProvider::new(threads::offline_writer()))
+        }
     }
 }
 
