@@ -165,6 +165,13 @@ pub const VARS: &[VarSpec] = &[
         description: "OpenID Connect issuer that Google sign-in discovers (tests point it at a local fake).",
     },
     VarSpec {
+        name: "URL_IMPORT_PORTS",
+        required: false,
+        secret: false,
+        default: Some("80,443"),
+        description: "Ports an imported article link may use (comma-separated); every other port is refused.",
+    },
+    VarSpec {
         name: "LEPTOS_SITE_ADDR",
         required: false,
         secret: false,
@@ -245,6 +252,8 @@ pub struct Config {
     pub email: EmailConfig,
     pub auth: AuthConfig,
     pub google: Option<GoogleConfig>,
+    /// Ports an imported link may name (never empty).
+    pub url_import_ports: Vec<u16>,
 }
 
 impl fmt::Debug for Config {
@@ -341,6 +350,7 @@ impl Config {
             },
         );
         let google = google_config(&vars, &lookup, public_url.as_ref(), &mut errors);
+        let url_import_ports = vars.parsed("URL_IMPORT_PORTS", &mut errors, port_list);
 
         match (
             database,
@@ -352,6 +362,7 @@ impl Config {
             log_filter,
             email,
             auth,
+            url_import_ports,
         ) {
             (
                 Some(database),
@@ -363,6 +374,7 @@ impl Config {
                 Some(log_filter),
                 Some(email),
                 Some(auth),
+                Some(url_import_ports),
             ) if errors.is_empty() => Ok(Config {
                 google,
                 database,
@@ -375,6 +387,7 @@ impl Config {
                 site_addr,
                 email,
                 auth,
+                url_import_ports,
             }),
             _ => Err(ConfigErrors(errors)),
         }
@@ -520,6 +533,25 @@ impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
             }
         }
     }
+}
+
+/// `80,443`: ports 1–65535, at least one, duplicates dropped.
+fn port_list(v: &str) -> Result<Vec<u16>, String> {
+    let mut ports = Vec::new();
+    for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match part.parse::<u16>() {
+            Ok(port) if port > 0 => {
+                if !ports.contains(&port) {
+                    ports.push(port);
+                }
+            }
+            _ => return Err(format!("{part:?} is not a port; expected a comma-separated list like 80,443")),
+        }
+    }
+    if ports.is_empty() {
+        return Err("expected at least one port, like 80,443".to_string());
+    }
+    Ok(ports)
 }
 
 fn ranged<T: FromStr + PartialOrd + fmt::Display + Copy>(v: &str, min: T, max: T, what: &str) -> Result<T, String> {
@@ -776,6 +808,17 @@ mod tests {
         assert!(!e.to_string().contains("hunter2"));
         let e = parse(&[DB, ("GOOGLE_ISSUER_URL", "accounts.google.com")]).unwrap_err();
         assert_eq!(vars_named(&e), ["GOOGLE_ISSUER_URL"]);
+    }
+
+    #[test]
+    fn url_import_ports() {
+        assert_eq!(parse(&[DB]).expect("valid").url_import_ports, [80, 443]);
+        let c = parse(&[DB, ("URL_IMPORT_PORTS", " 443, 8443 ,443,")]).expect("valid");
+        assert_eq!(c.url_import_ports, [443, 8443]);
+        for bad in ["", " , ", "0", "80,http", "65536", "-1"] {
+            let e = parse(&[DB, ("URL_IMPORT_PORTS", bad)]).unwrap_err();
+            assert_eq!(vars_named(&e), ["URL_IMPORT_PORTS"], "{bad:?}");
+        }
     }
 
     #[test]
