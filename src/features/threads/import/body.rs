@@ -40,11 +40,8 @@ pub fn declared(content_type: Option<&str>) -> Result<Declared, ImportError> {
 
 /// A type that came from the server, cut and cleaned before it reaches a sentence.
 fn shown(essence: &str) -> String {
-    let clean: String = essence
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '+' | '-' | '.'))
-        .take(60)
-        .collect();
+    let clean: String =
+        essence.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '+' | '-' | '.')).take(60).collect();
     if clean.is_empty() { "an unknown type".to_string() } else { clean }
 }
 

@@ -76,7 +76,9 @@ pub async fn get(
 
 async fn connect(addrs: &[PublicAddr], port: u16, connector: &dyn Connector) -> Result<BoxedIo, ImportError> {
     for addr in addrs {
-        if let Ok(Ok(stream)) = tokio::time::timeout(CONNECT_ATTEMPT, connector.connect(SocketAddr::new(addr.ip(), port))).await {
+        if let Ok(Ok(stream)) =
+            tokio::time::timeout(CONNECT_ATTEMPT, connector.connect(SocketAddr::new(addr.ip(), port))).await
+        {
             return Ok(stream);
         }
     }
@@ -89,10 +91,8 @@ async fn tls(stream: BoxedIo, target: &Target, policy: &ImportPolicy) -> Result<
         Host::Name(name) => ServerName::try_from(name.clone()).map_err(|_| ImportError::InvalidUrl)?,
         Host::Addr(addr) => ServerName::IpAddress(addr.ip().into()),
     };
-    let stream = TlsConnector::from(policy.tls.clone())
-        .connect(server_name, stream)
-        .await
-        .map_err(|_| ImportError::Tls)?;
+    let stream =
+        TlsConnector::from(policy.tls.clone()).connect(server_name, stream).await.map_err(|_| ImportError::Tls)?;
     Ok(Box::new(stream))
 }
 

@@ -51,6 +51,5 @@ impl ImportPolicy {
     }
 }
 
-static DEFAULT_TLS: LazyLock<Arc<ClientConfig>> = LazyLock::new(|| {
-    ImportPolicy::tls_with_roots(RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() })
-});
+static DEFAULT_TLS: LazyLock<Arc<ClientConfig>> =
+    LazyLock::new(|| ImportPolicy::tls_with_roots(RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() }));

@@ -39,7 +39,9 @@ impl Target {
         let url = Url::parse(input).map_err(|_| match input.split_once(':') {
             // "javascript:…" parses, but "gopher:" with no rest or "mailto:" may not: name the
             // scheme problem whenever the input starts like one.
-            Some((scheme, _)) if is_scheme(scheme) && !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") => {
+            Some((scheme, _))
+                if is_scheme(scheme) && !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") =>
+            {
                 ImportError::Scheme
             }
             _ => ImportError::InvalidUrl,
