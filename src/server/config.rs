@@ -240,6 +240,11 @@ pub const VARS: &[VarSpec] = &[
         secret: false,
         default: Some("3"),
         description: "Retries of an AI request after 429, 5xx or a connection failure, before any text arrived (0–10).",
+        name: "URL_IMPORT_PORTS",
+        required: false,
+        secret: false,
+        default: Some("80,443"),
+        description: "Ports an imported article link may use (comma-separated); every other port is refused.",
     },
     VarSpec {
         name: "LEPTOS_SITE_ADDR",
@@ -367,6 +372,8 @@ pub struct Config {
     pub auth: AuthConfig,
     pub google: Option<GoogleConfig>,
     pub ai: AiConfig,
+    /// Ports an imported link may name (never empty).
+    pub url_import_ports: Vec<u16>,
 }
 
 impl fmt::Debug for Config {
@@ -465,6 +472,7 @@ impl Config {
         );
         let google = google_config(&vars, &lookup, public_url.as_ref(), &mut errors);
         let ai = ai_config(&vars, &lookup, &mut errors);
+        let url_import_ports = vars.parsed("URL_IMPORT_PORTS", &mut errors, port_list);
 
         match (
             database,
@@ -477,6 +485,7 @@ impl Config {
             email,
             auth,
             ai,
+            url_import_ports,
         ) {
             (
                 Some(database),
@@ -489,6 +498,7 @@ impl Config {
                 Some(email),
                 Some(auth),
                 Some(ai),
+                Some(url_import_ports),
             ) if errors.is_empty() => Ok(Config {
                 ai,
                 google,
@@ -502,6 +512,7 @@ impl Config {
                 site_addr,
                 email,
                 auth,
+                url_import_ports,
             }),
             _ => Err(ConfigErrors(errors)),
         }
@@ -742,6 +753,25 @@ impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
             }
         }
     }
+}
+
+/// `80,443`: ports 1–65535, at least one, duplicates dropped.
+fn port_list(v: &str) -> Result<Vec<u16>, String> {
+    let mut ports = Vec::new();
+    for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match part.parse::<u16>() {
+            Ok(port) if port > 0 => {
+                if !ports.contains(&port) {
+                    ports.push(port);
+                }
+            }
+            _ => return Err(format!("{part:?} is not a port; expected a comma-separated list like 80,443")),
+        }
+    }
+    if ports.is_empty() {
+        return Err("expected at least one port, like 80,443".to_string());
+    }
+    Ok(ports)
 }
 
 fn ranged<T: FromStr + PartialOrd + fmt::Display + Copy>(v: &str, min: T, max: T, what: &str) -> Result<T, String> {
@@ -1092,6 +1122,14 @@ mod tests {
         assert!(shown.contains("gpt-4o-mini"), "{shown}");
         let c = parse(&[DB, ("ANTHROPIC_API_KEY", "sk-ant-secret")]).expect("valid");
         assert!(!format!("{c:?}").contains("sk-ant-secret"));
+    fn url_import_ports() {
+        assert_eq!(parse(&[DB]).expect("valid").url_import_ports, [80, 443]);
+        let c = parse(&[DB, ("URL_IMPORT_PORTS", " 443, 8443 ,443,")]).expect("valid");
+        assert_eq!(c.url_import_ports, [443, 8443]);
+        for bad in ["", " , ", "0", "80,http", "65536", "-1"] {
+            let e = parse(&[DB, ("URL_IMPORT_PORTS", bad)]).unwrap_err();
+            assert_eq!(vars_named(&e), ["URL_IMPORT_PORTS"], "{bad:?}");
+        }
     }
 
     #[test]

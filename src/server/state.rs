@@ -24,6 +24,8 @@ pub struct AppState {
     pub google: Option<Arc<crate::features::accounts::google::Google>>,
     /// The AI provider the configuration chose (offline by default).
     pub ai: Arc<dyn crate::features::ai::Provider>,
+    /// Fetches articles for thread generation behind the SSRF guard.
+    pub importer: crate::features::threads::import::Importer,
 }
 
 impl AppState {
@@ -37,8 +39,10 @@ impl AppState {
             }
         });
         let ai = ai_provider(&config);
+        let importer = crate::features::threads::import::Importer::from_config(&config);
         Self {
             ai,
+            importer,
             leptos_options,
             db,
             config: Arc::new(config),
@@ -47,6 +51,16 @@ impl AppState {
             started_at: Instant::now(),
             google,
         }
+    }
+
+    /// The same state with another AI provider (tests use fakes of the hosted APIs).
+    pub fn with_ai(self, ai: Arc<dyn crate::features::ai::Provider>) -> Self {
+        Self { ai, ..self }
+    }
+
+    /// The same state with another article importer (tests inject resolver and connector).
+    pub fn with_importer(self, importer: crate::features::threads::import::Importer) -> Self {
+        Self { importer, ..self }
     }
 
     /// The same state with another time source (tests move time forward with it).
