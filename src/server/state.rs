@@ -7,6 +7,7 @@ use super::{
     clock::{Clock, SystemClock},
     config::Config,
     error::internal,
+    http::rate_limit::RateLimiter,
 };
 use crate::error::AppError;
 use crate::features::email::Mailer;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub started_at: Instant,
     /// Google sign-in, when configured.
     pub google: Option<Arc<crate::features::accounts::google::Google>>,
+    /// The per-minute limit on server functions (in-process, or shared through Redis).
+    pub rate_limiter: RateLimiter,
 }
 
 impl AppState {
@@ -34,7 +37,9 @@ impl AppState {
                 None
             }
         });
+        let rate_limiter = RateLimiter::from_config(&config.rate_limit);
         Self {
+            rate_limiter,
             leptos_options,
             db,
             config: Arc::new(config),
