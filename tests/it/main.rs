@@ -17,5 +17,7 @@ mod guards;
 mod helpers;
 mod http_baseline;
 mod proxy;
+mod rate_limit;
+mod redis_server;
 mod referrals;
 mod smtp_sink;
