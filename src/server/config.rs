@@ -525,7 +525,8 @@ fn rate_limit_config<F: Fn(&str) -> Option<String>>(
     errors: &mut Vec<ConfigError>,
 ) -> Option<RateLimitConfig> {
     let requests_per_minute = vars.parsed("REQUESTS_PER_MINUTE", errors, |v| {
-        ranged::<u32>(v, 1, 1_000_000, "a whole number of requests").and_then(|n| NonZeroU32::new(n).ok_or_else(|| "expected at least 1".to_string()))
+        ranged::<u32>(v, 1, 1_000_000, "a whole number of requests")
+            .and_then(|n| NonZeroU32::new(n).ok_or_else(|| "expected at least 1".to_string()))
     });
     let redis_url = match lookup("REDIS_URL").filter(|v| !v.trim().is_empty()) {
         None => Some(None),

@@ -130,7 +130,8 @@ async fn two_instances_share_one_count_through_redis(pool: PgPool) {
     // 40 at once, half on each instance: exactly 5 go through.
     let mut calls = JoinSet::new();
     for i in 0..40 {
-        let (client, url) = if i % 2 == 0 { (a.client.clone(), a.url(ENDPOINT)) } else { (b.client.clone(), b.url(ENDPOINT)) };
+        let (client, url) =
+            if i % 2 == 0 { (a.client.clone(), a.url(ENDPOINT)) } else { (b.client.clone(), b.url(ENDPOINT)) };
         calls.spawn(async move {
             let res = client
                 .post(url)
@@ -151,7 +152,11 @@ async fn two_instances_share_one_count_through_redis(pool: PgPool) {
 async fn without_redis_each_instance_limits_alone_and_sharing_resumes_when_it_returns(pool: PgPool) {
     let logs = Logs::default();
     let _capture = tracing::subscriber::set_default(
-        tracing_subscriber::fmt().with_writer(logs.clone()).with_ansi(false).with_max_level(tracing::Level::INFO).finish(),
+        tracing_subscriber::fmt()
+            .with_writer(logs.clone())
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .finish(),
     );
     const OUTAGE: &str = "Redis is unreachable";
     const BACK: &str = "Redis is reachable again";
@@ -166,7 +171,11 @@ async fn without_redis_each_instance_limits_alone_and_sharing_resumes_when_it_re
     redis.stop();
     let started = Instant::now();
     let during = statuses(&a, "192.0.2.50", None, LIMIT + 3).await;
-    assert!(started.elapsed() < Duration::from_secs(3), "a dead Redis does not stall requests: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "a dead Redis does not stall requests: {:?}",
+        started.elapsed()
+    );
     assert_eq!(during, [200, 200, 200, 200, 200, 429, 429, 429], "served and limited in-process");
     assert_rate_limited(call(&a, "192.0.2.50", None).await, 12).await;
     // Past a probe interval: the failed probes and more requests log nothing new.

@@ -85,7 +85,12 @@ impl Health {
         now >= due
             && self
                 .next_probe
-                .compare_exchange(due, now.saturating_add(PROBE_EVERY.as_millis() as u64), Ordering::SeqCst, Ordering::SeqCst)
+                .compare_exchange(
+                    due,
+                    now.saturating_add(PROBE_EVERY.as_millis() as u64),
+                    Ordering::SeqCst,
+                    Ordering::SeqCst,
+                )
                 .is_ok()
     }
 }

@@ -38,9 +38,7 @@ impl InProcess {
         self.sweep_now_and_then();
         match self.limiter.check_key(key) {
             Ok(()) => Decision::Allowed,
-            Err(not_until) => {
-                Decision::Limited { retry_after: not_until.wait_time_from(self.limiter.clock().now()) }
-            }
+            Err(not_until) => Decision::Limited { retry_after: not_until.wait_time_from(self.limiter.clock().now()) },
         }
     }
 
@@ -49,7 +47,10 @@ impl InProcess {
         let due = self.next_sweep.load(Ordering::Relaxed);
         // Whoever wins the exchange sweeps; everyone else goes on.
         if now >= due
-            && self.next_sweep.compare_exchange(due, now + millis(SWEEP_EVERY), Ordering::Relaxed, Ordering::Relaxed).is_ok()
+            && self
+                .next_sweep
+                .compare_exchange(due, now + millis(SWEEP_EVERY), Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
         {
             self.limiter.retain_recent();
             self.limiter.shrink_to_fit();

@@ -87,11 +87,13 @@ impl RedisStore {
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
             .set_response_timeout(Some(CALL_TIMEOUT));
-        let connection =
-            tokio::time::timeout(CONNECT_TIMEOUT * 2, self.client.get_multiplexed_async_connection_with_config(&config))
-                .await
-                .map_err(|_| Unavailable("connecting to Redis timed out".into()))?
-                .map_err(|e| Unavailable(format!("cannot connect to Redis: {e}")))?;
+        let connection = tokio::time::timeout(
+            CONNECT_TIMEOUT * 2,
+            self.client.get_multiplexed_async_connection_with_config(&config),
+        )
+        .await
+        .map_err(|_| Unavailable("connecting to Redis timed out".into()))?
+        .map_err(|e| Unavailable(format!("cannot connect to Redis: {e}")))?;
         if let Ok(mut current) = self.connection.lock() {
             *current = Some((attempt, connection.clone()));
         }

@@ -7,7 +7,9 @@ use super::Key;
 pub enum Decision {
     Allowed,
     /// Over the limit until `retry_after` from now.
-    Limited { retry_after: Duration },
+    Limited {
+        retry_after: Duration,
+    },
 }
 
 impl Decision {
