@@ -3,7 +3,7 @@
 //! table come from that list.
 
 use sqlx::postgres::PgConnectOptions;
-use std::{fmt, net::SocketAddr, str::FromStr, time::Duration};
+use std::{fmt, net::SocketAddr, num::NonZeroU32, str::FromStr, time::Duration};
 use url::Url;
 
 /// One environment variable the app understands.
@@ -245,6 +245,25 @@ pub const VARS: &[VarSpec] = &[
         secret: false,
         default: Some("80,443"),
         description: "Ports an imported article link may use (comma-separated); every other port is refused.",
+        name: "REQUESTS_PER_MINUTE",
+        required: false,
+        secret: false,
+        default: Some("100"),
+        description: "Server-function calls allowed per minute per signed-in user, or per client IP when signed out (1–1000000); more get 429.",
+    },
+    VarSpec {
+        name: "REDIS_URL",
+        required: false,
+        secret: true,
+        default: None,
+        description: "Redis (`redis://[:password@]host:port[/db]`) that shares the per-minute limit between app instances; each instance counts alone while it is unset or unreachable.",
+    },
+    VarSpec {
+        name: "TRUSTED_PROXY_HOPS",
+        required: false,
+        secret: false,
+        default: Some("0"),
+        description: "How many proxies in front of the app append to `X-Forwarded-For` (0–16): the client IP is that many addresses from its right; 0 uses the connection's address.",
     },
     VarSpec {
         name: "LEPTOS_SITE_ADDR",
@@ -299,6 +318,24 @@ impl fmt::Debug for AuthConfig {
             .field("attempts_per_account", &self.attempts_per_account)
             .field("attempts_per_ip", &self.attempts_per_ip)
             .field("admin_portal_key", &self.admin_portal_key.as_ref().map(|_| "<set>"))
+            .finish()
+    }
+}
+
+/// The per-minute limit on server functions.
+#[derive(Clone)]
+pub struct RateLimitConfig {
+    pub requests_per_minute: NonZeroU32,
+    /// Shared counting between instances; `None` counts in each instance alone.
+    pub redis_url: Option<String>,
+}
+
+impl fmt::Debug for RateLimitConfig {
+    // Hand-written: the Redis URL may carry a password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RateLimitConfig")
+            .field("requests_per_minute", &self.requests_per_minute)
+            .field("redis_url", &self.redis_url.as_ref().map(|_| "<set>"))
             .finish()
     }
 }
@@ -374,6 +411,9 @@ pub struct Config {
     pub ai: AiConfig,
     /// Ports an imported link may name (never empty).
     pub url_import_ports: Vec<u16>,
+    pub rate_limit: RateLimitConfig,
+    /// Proxies whose `X-Forwarded-For` entries are believed (see `server::http::client_ip`).
+    pub trusted_proxy_hops: usize,
 }
 
 impl fmt::Debug for Config {
@@ -473,6 +513,9 @@ impl Config {
         let google = google_config(&vars, &lookup, public_url.as_ref(), &mut errors);
         let ai = ai_config(&vars, &lookup, &mut errors);
         let url_import_ports = vars.parsed("URL_IMPORT_PORTS", &mut errors, port_list);
+        let rate_limit = rate_limit_config(&vars, &lookup, &mut errors);
+        let trusted_proxy_hops =
+            vars.parsed("TRUSTED_PROXY_HOPS", &mut errors, |v| ranged::<usize>(v, 0, 16, "a whole number of proxies"));
 
         match (
             database,
@@ -486,6 +529,8 @@ impl Config {
             auth,
             ai,
             url_import_ports,
+            rate_limit,
+            trusted_proxy_hops,
         ) {
             (
                 Some(database),
@@ -499,6 +544,8 @@ impl Config {
                 Some(auth),
                 Some(ai),
                 Some(url_import_ports),
+                Some(rate_limit),
+                Some(trusted_proxy_hops),
             ) if errors.is_empty() => Ok(Config {
                 ai,
                 google,
@@ -513,6 +560,8 @@ impl Config {
                 email,
                 auth,
                 url_import_ports,
+                rate_limit,
+                trusted_proxy_hops,
             }),
             _ => Err(ConfigErrors(errors)),
         }
@@ -699,6 +748,25 @@ fn ai_config<F: Fn(&str) -> Option<String>>(
         max_retries: max_retries?,
         retry_base: AI_RETRY_BASE,
     })
+fn rate_limit_config<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<'_, F>,
+    lookup: &F,
+    errors: &mut Vec<ConfigError>,
+) -> Option<RateLimitConfig> {
+    let requests_per_minute = vars.parsed("REQUESTS_PER_MINUTE", errors, |v| {
+        ranged::<u32>(v, 1, 1_000_000, "a whole number of requests")
+            .and_then(|n| NonZeroU32::new(n).ok_or_else(|| "expected at least 1".to_string()))
+    });
+    let redis_url = match lookup("REDIS_URL").filter(|v| !v.trim().is_empty()) {
+        None => Some(None),
+        // The redis crate's own parser: what it accepts here it can connect to later.
+        Some(v) => vars.parse("REDIS_URL", &v, errors, |v| {
+            redis::Client::open(v)
+                .map(|_| Some(v.to_string()))
+                .map_err(|_| "expected a URL like redis://127.0.0.1:6379 or redis://:password@host:6379/0".to_string())
+        }),
+    };
+    Some(RateLimitConfig { requests_per_minute: requests_per_minute?, redis_url: redis_url? })
 }
 
 struct Vars<'a, F: Fn(&str) -> Option<String>> {
@@ -1130,6 +1198,34 @@ mod tests {
             let e = parse(&[DB, ("URL_IMPORT_PORTS", bad)]).unwrap_err();
             assert_eq!(vars_named(&e), ["URL_IMPORT_PORTS"], "{bad:?}");
         }
+    fn rate_limit_defaults_and_values() {
+        let c = parse(&[DB]).expect("valid");
+        assert_eq!(c.rate_limit.requests_per_minute.get(), 100);
+        assert!(c.rate_limit.redis_url.is_none(), "in-process by default");
+        assert_eq!(c.trusted_proxy_hops, 0);
+
+        let c = parse(&[
+            DB,
+            ("REQUESTS_PER_MINUTE", "5"),
+            ("REDIS_URL", "redis://:hunter2@127.0.0.1:6390/1"),
+            ("TRUSTED_PROXY_HOPS", "2"),
+        ])
+        .expect("valid");
+        assert_eq!(c.rate_limit.requests_per_minute.get(), 5);
+        assert_eq!(c.rate_limit.redis_url.as_deref(), Some("redis://:hunter2@127.0.0.1:6390/1"));
+        assert_eq!(c.trusted_proxy_hops, 2);
+        assert!(!format!("{:?}", c.rate_limit).contains("hunter2"), "Debug hides the Redis URL");
+
+        let e = parse(&[
+            DB,
+            ("REQUESTS_PER_MINUTE", "0"),
+            ("REDIS_URL", "http://:hunter2@cache:6379"),
+            ("TRUSTED_PROXY_HOPS", "-1"),
+        ])
+        .unwrap_err();
+        assert_eq!(vars_named(&e), ["REQUESTS_PER_MINUTE", "REDIS_URL", "TRUSTED_PROXY_HOPS"]);
+        assert!(!e.to_string().contains("hunter2"), "REDIS_URL is secret");
+        assert!(parse(&[DB, ("TRUSTED_PROXY_HOPS", "17")]).is_err());
     }
 
     #[test]

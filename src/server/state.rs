@@ -7,6 +7,7 @@ use super::{
     clock::{Clock, SystemClock},
     config::Config,
     error::internal,
+    http::rate_limit::RateLimiter,
 };
 use crate::error::AppError;
 use crate::features::email::Mailer;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub ai: Arc<dyn crate::features::ai::Provider>,
     /// Fetches articles for thread generation behind the SSRF guard.
     pub importer: crate::features::threads::import::Importer,
+    /// The per-minute limit on server functions (in-process, or shared through Redis).
+    pub rate_limiter: RateLimiter,
 }
 
 impl AppState {
@@ -40,9 +43,11 @@ impl AppState {
         });
         let ai = ai_provider(&config);
         let importer = crate::features::threads::import::Importer::from_config(&config);
+        let rate_limiter = RateLimiter::from_config(&config.rate_limit);
         Self {
             ai,
             importer,
+            rate_limiter,
             leptos_options,
             db,
             config: Arc::new(config),

@@ -21,6 +21,8 @@ mod helpers;
 mod http_baseline;
 mod proxy;
 mod quotas;
+mod rate_limit;
+mod redis_server;
 mod referrals;
 mod smtp_sink;
 mod threads;
