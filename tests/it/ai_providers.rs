@@ -105,7 +105,10 @@ async fn both_providers_stream_text_as_it_comes_and_end_with_usage() {
         );
         let first_text = items[0].0 - started;
         let all = items.last().unwrap().0 - started;
-        assert!(first_text + Duration::from_millis(500) < all, "{which:?}: streamed, not buffered ({first_text:?} vs {all:?})");
+        assert!(
+            first_text + Duration::from_millis(500) < all,
+            "{which:?}: streamed, not buffered ({first_text:?} vs {all:?})"
+        );
         assert_eq!(split_posts(&text_of(&items)).len(), 3);
         assert_eq!(fake.attempts(), 1);
     }
@@ -177,7 +180,9 @@ async fn a_429_is_retried_after_the_wait_it_asks_for() {
 
 #[tokio::test]
 async fn server_errors_and_overload_are_retried() {
-    for (which, failure) in [(Which::OpenAi, 500), (Which::OpenAi, 503), (Which::Anthropic, 500), (Which::Anthropic, 529)] {
+    for (which, failure) in
+        [(Which::OpenAi, 500), (Which::OpenAi, 503), (Which::Anthropic, 500), (Which::Anthropic, 529)]
+    {
         let fake = FakeAi::start().await;
         fake.script([Reply::status(failure), Reply::status(failure), Reply::text("Third time lucky.", 3)]);
         let config = config(which, &fake);
@@ -250,7 +255,11 @@ async fn a_provider_that_never_answers_times_out_within_the_total_limit() {
     for which in BOTH {
         let fake = FakeAi::start().await;
         fake.set_default(Reply::Hang);
-        let config = AiConfig { timeout: Duration::from_millis(1500), idle_timeout: Duration::from_millis(400), ..config(which, &fake) };
+        let config = AiConfig {
+            timeout: Duration::from_millis(1500),
+            idle_timeout: Duration::from_millis(400),
+            ..config(which, &fake)
+        };
         let started = Instant::now();
         let error = provider(&config).stream(prompt()).await.err().expect("times out");
         let took = started.elapsed();
@@ -314,7 +323,11 @@ async fn a_retry_after_beyond_the_time_left_fails_at_once() {
 #[tokio::test]
 async fn dropping_the_stream_closes_the_connection() {
     let fake = FakeAi::start().await;
-    fake.script([Reply::Stream { text: "one two three four five six".into(), pieces: 6, delay: Duration::from_millis(100) }]);
+    fake.script([Reply::Stream {
+        text: "one two three four five six".into(),
+        pieces: 6,
+        delay: Duration::from_millis(100),
+    }]);
     let config = config(Which::OpenAi, &fake);
     let mut stream = provider(&config).stream(prompt()).await.expect("starts");
     assert!(matches!(stream.next().await, Some(Ok(Chunk::Text(_)))));
