@@ -1014,11 +1014,17 @@ mod tests {
     fn ai_auto_prefers_openai_then_anthropic() {
         let c = parse(&[DB, ("OPENAI_API_KEY", "sk-o"), ("ANTHROPIC_API_KEY", "sk-a")]).expect("valid");
         let AiBackend::OpenAi(e) = c.ai.backend else { panic!("expected OpenAI: {:?}", c.ai.backend) };
-        assert_eq!((e.api_key.as_str(), e.base_url.as_str(), e.model.as_str()), ("sk-o", "https://api.openai.com/v1", "gpt-4o-mini"));
+        assert_eq!(
+            (e.api_key.as_str(), e.base_url.as_str(), e.model.as_str()),
+            ("sk-o", "https://api.openai.com/v1", "gpt-4o-mini")
+        );
 
         let c = parse(&[DB, ("ANTHROPIC_API_KEY", "sk-a"), ("OPENAI_API_KEY", "  ")]).expect("valid");
         let AiBackend::Anthropic(e) = c.ai.backend else { panic!("expected Anthropic: {:?}", c.ai.backend) };
-        assert_eq!((e.api_key.as_str(), e.base_url.as_str(), e.model.as_str()), ("sk-a", "https://api.anthropic.com/v1", "claude-haiku-4-5"));
+        assert_eq!(
+            (e.api_key.as_str(), e.base_url.as_str(), e.model.as_str()),
+            ("sk-a", "https://api.anthropic.com/v1", "claude-haiku-4-5")
+        );
     }
 
     #[test]
@@ -1039,7 +1045,10 @@ mod tests {
         let AiBackend::Anthropic(e) = &c.ai.backend else { panic!("expected Anthropic: {:?}", c.ai.backend) };
         assert_eq!(e.base_url, "http://127.0.0.1:9/v1", "trailing slash dropped");
         assert_eq!(e.model, "claude-sonnet-4-5");
-        assert_eq!((c.ai.timeout, c.ai.connect_timeout, c.ai.idle_timeout), (Duration::from_secs(5), Duration::from_secs(2), Duration::from_secs(3)));
+        assert_eq!(
+            (c.ai.timeout, c.ai.connect_timeout, c.ai.idle_timeout),
+            (Duration::from_secs(5), Duration::from_secs(2), Duration::from_secs(3))
+        );
         assert_eq!(c.ai.max_retries, 0);
 
         let c = parse(&[DB, ("AI_PROVIDER", "offline"), ("OPENAI_API_KEY", "sk-o")]).expect("valid");
