@@ -2,7 +2,7 @@
 //! timeouts and the rule that nothing is retried once text has been streamed.
 
 use crate::fake_ai::{FakeAi, INPUT_TOKENS, Reply};
-use futures_util::StreamExt;
+use futures_util::{StreamExt, future::join_all};
 use std::{
     sync::Arc,
     time::{Duration, Instant},
@@ -163,7 +163,8 @@ async fn anthropic_is_sent_the_model_the_key_and_a_streaming_request() {
 
 #[tokio::test]
 async fn a_429_is_retried_after_the_wait_it_asks_for() {
-    for which in BOTH {
+    // Both at once: each waits on purpose.
+    join_all(BOTH.map(|which| async move {
         let fake = FakeAi::start().await;
         fake.script([Reply::rate_limited(1), Reply::text("Worth the wait.", 2)]);
         let config = config(which, &fake);
@@ -175,7 +176,8 @@ async fn a_429_is_retried_after_the_wait_it_asks_for() {
         let waited = requests[1].at - requests[0].at;
         assert!(waited >= Duration::from_secs(1), "{which:?}: Retry-After honoured, waited {waited:?}");
         assert!(waited < Duration::from_millis(1800), "{which:?}: not much more, waited {waited:?}");
-    }
+    }))
+    .await;
 }
 
 #[tokio::test]
@@ -252,7 +254,8 @@ async fn an_error_event_after_text_ends_the_stream_with_that_error() {
 
 #[tokio::test]
 async fn a_provider_that_never_answers_times_out_within_the_total_limit() {
-    for which in BOTH {
+    // Both at once: each waits on purpose.
+    join_all(BOTH.map(|which| async move {
         let fake = FakeAi::start().await;
         fake.set_default(Reply::Hang);
         let config = AiConfig {
@@ -267,7 +270,8 @@ async fn a_provider_that_never_answers_times_out_within_the_total_limit() {
         assert!(took >= Duration::from_millis(1100), "{which:?}: used the time it had ({took:?})");
         assert!(took < Duration::from_millis(2200), "{which:?}: total limit kept ({took:?})");
         assert!(fake.attempts() >= 2, "{which:?}: a silent provider is tried again while time is left");
-    }
+    }))
+    .await;
 }
 
 #[tokio::test]
@@ -364,4 +368,21 @@ async fn the_offline_provider_is_deterministic_and_offline() {
     let (first, second) = (chunks(first), chunks(second));
     assert_eq!(first, second);
     assert!(matches!(first.last(), Some(Chunk::Usage(Usage { estimated: true, .. }))));
+}
+
+#[tokio::test]
+async fn the_provider_configured_by_variables_reaches_its_base_url() {
+    let fake = FakeAi::start().await;
+    let base = format!("{}/", fake.base_url); // as an operator might write it
+    let config = crate::helpers::config_with(&[
+        ("OPENAI_API_KEY", OPENAI_KEY),
+        ("ANTHROPIC_API_KEY", ANTHROPIC_KEY),
+        ("ANTHROPIC_BASE_URL", &base),
+        ("AI_PROVIDER", "anthropic"),
+    ]);
+    let provider = provider(&config.ai);
+    assert_eq!((provider.name().as_str(), provider.model()), ("anthropic", "claude-haiku-4-5"));
+    let items = drain(provider.stream(prompt()).await.expect("starts")).await;
+    assert_eq!(text_of(&items), "The default answer.");
+    assert_eq!(fake.requests()[0].path, "/v1/messages");
 }

@@ -354,6 +354,9 @@ fn event_stream(fake: &FakeAi, frames: Vec<Frame>) -> Response {
                 Some((Ok(Bytes::from(data)), (frames, watch)))
             }
             Some(Frame::Cut) => {
+                // Lets the server flush what was sent: hyper drops unflushed bytes when a body
+                // fails, and a real cut loses only what comes after.
+                tokio::time::sleep(Duration::from_millis(50)).await;
                 watch.complete.set(true);
                 Some((Err(std::io::Error::other("connection dropped by the fake")), (frames, watch)))
             }
