@@ -8,7 +8,10 @@ use crate::helpers::{TestApp, config_with, count};
 use crate::threads::generate;
 use sqlx::PgPool;
 use std::{sync::Arc, time::Duration};
-use threadr::features::{ai, threads::import::{ImportPolicy, Importer}};
+use threadr::features::{
+    ai,
+    threads::import::{ImportPolicy, Importer},
+};
 use threadr::server::{
     config::{AiBackend, AiConfig, LlmEndpoint},
     db::MIGRATOR,
@@ -106,14 +109,17 @@ async fn a_stream_cut_before_any_post_costs_nothing_after_a_post_keeps_it(pool: 
     assert!(events.iter().all(|e| e["type"] != "post"));
     assert_eq!(used(&pool).await, 0);
     // Cut after the first post was complete: it is kept and the generation counts.
-    fake.script([Reply::CutAfter { text: "First post here.\n---\nSecond post.".into(), pieces: 2, after: 1 }]);
+    fake.script([Reply::CutAfter { text: "First post here.\n---\nSecond post.".into(), pieces: 3, after: 2 }]);
     let (_, events) = generate(&app, Some(&cookie), "Notes.").await;
     let error = events.last().unwrap();
     assert_eq!(error["type"], "error");
     assert!(error["message"].as_str().unwrap().ends_with("The posts above are kept."), "{error}");
     assert_eq!(events.iter().filter(|e| e["type"] == "post").count(), 1);
     assert_eq!(used(&pool).await, 3);
-    assert_eq!(count(&pool, "SELECT count(*) FROM ai_requests WHERE outcome = 'failed' AND error_class = 'stream_cut'").await, 2);
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM ai_requests WHERE outcome = 'failed' AND error_class = 'stream_cut'").await,
+        2
+    );
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]
@@ -127,7 +133,11 @@ async fn cancelling_before_any_post_gives_the_quota_back(pool: PgPool) {
     let app = app_with(&pool, &fake).await;
     let cookie = member(&app, &pool, "ada@example.com").await;
     let res = app
-        .call_as("threads/generate", &[("source", "Notes."), ("tone", "neutral"), ("posts", "auto"), ("numbering", "1/7")], Some(&cookie))
+        .call_as(
+            "threads/generate",
+            &[("source", "Notes."), ("tone", "neutral"), ("posts", "auto"), ("numbering", "1/7")],
+            Some(&cookie),
+        )
         .await;
     assert_eq!(res.status(), 200);
     assert_eq!(used(&pool).await, 3, "reserved while it runs");

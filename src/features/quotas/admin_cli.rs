@@ -34,7 +34,7 @@ pub async fn grant_premium(
     let user = find(pool, email).await?;
     let ends_at = now + Duration::days(i64::from(days));
     let mut tx = pool.begin().await?;
-    entitlement::grant(&mut *tx, user.id, plan, ends_at, "granted with threadr grant-premium").await?;
+    entitlement::grant(&mut *tx, user.id, plan, (now, ends_at), "granted with threadr grant-premium").await?;
     let detail = serde_json::json!({ "plan": plan.as_str(), "days": days, "ends_at": ends_at, "by": "cli" });
     audit::record(&mut *tx, "premium_granted", Some(user.id), Some(&user.email), &audit::Origin::default(), detail)
         .await?;

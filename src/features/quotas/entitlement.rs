@@ -20,18 +20,21 @@ pub async fn entitlement(db: &PgPool, user: Uuid, now: DateTime<Utc>) -> Result<
     Ok(plans.iter().filter_map(|p| Plan::parse(p)).max().unwrap_or(Plan::Free))
 }
 
-/// An admin grant of `plan` until `ends_at`.
+/// An admin grant of `plan` from `starts_at` until `ends_at`.
 pub async fn grant<'e>(
     db: impl PgExecutor<'e>,
     user: Uuid,
     plan: Plan,
-    ends_at: DateTime<Utc>,
+    (starts_at, ends_at): (DateTime<Utc>, DateTime<Utc>),
     note: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO entitlements (user_id, plan, source, ends_at, note) VALUES ($1, $2, 'grant', $3, $4)")
-        .bind(user)
-        .bind(plan.as_str())
-        .bind(ends_at)
+    sqlx::query(
+        "INSERT INTO entitlements (user_id, plan, source, starts_at, ends_at, note) VALUES ($1, $2, 'grant', $3, $4, $5)",
+    )
+    .bind(user)
+    .bind(plan.as_str())
+    .bind(starts_at)
+    .bind(ends_at)
         .bind(note)
         .execute(db)
         .await?;

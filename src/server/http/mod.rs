@@ -54,9 +54,10 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(security::panic_response))
         // Streamed server-function answers (application/octet-stream, e.g. a thread being
         // written) must reach the page as they are produced; a compressor would hold them back.
-        .layer(CompressionLayer::new().compress_when(
-            DefaultPredicate::new().and(NotForContentType::const_new("application/octet-stream")),
-        ))
+        .layer(
+            CompressionLayer::new()
+                .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("application/octet-stream"))),
+        )
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
 
