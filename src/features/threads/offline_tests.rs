@@ -167,3 +167,28 @@ proptest! {
         prop_assert_eq!(&thread, &write_thread(&text, &options));
     }
 }
+
+/// `cargo test --release --features ssr --lib packing_throughput -- --ignored --nocapture`
+#[test]
+#[ignore = "benchmark, prints MB/s"]
+fn packing_throughput() {
+    let text = article(300);
+    let words = text.split_whitespace().count();
+    let measure = |name: &str, run: &dyn Fn() -> usize| {
+        let runs = 20;
+        let started = std::time::Instant::now();
+        let mut posts = 0;
+        for _ in 0..runs {
+            posts = run();
+        }
+        let seconds = started.elapsed().as_secs_f64() / f64::from(runs);
+        println!(
+            "{name}: {words} words, {posts} posts, {:.2} ms, {:.1} MB/s",
+            seconds * 1e3,
+            text.len() as f64 / seconds / 1e6
+        );
+    };
+    measure("pack", &|| crate::features::threads::packer::pack(&text, Numbering::Fraction).len());
+    measure("write_thread auto", &|| write_thread(&text, &options(None)).len());
+    measure("write_thread 7", &|| write_thread(&text, &options(Some(7))).len());
+}

@@ -93,7 +93,7 @@ pub fn sentences(text: &str) -> Vec<&str> {
 
 /// Packs `text` into posts that each fit 280 weighted characters with their numbering.
 pub fn pack(text: &str, numbering: Numbering) -> Vec<String> {
-    let paragraphs = paragraphs(&nfc(text));
+    let paragraphs = document(&nfc(text));
     with_numbering(numbering, |budget| {
         let mut packer = Packer::new(budget);
         packer.add_paragraphs(&paragraphs);
@@ -101,7 +101,7 @@ pub fn pack(text: &str, numbering: Numbering) -> Vec<String> {
     })
 }
 
-/// For posts written by a model: keeps those that fit as they are (trimmed), splits the
+/// For posts written by a model: keeps those that fit as they are (trimmed, NFC), splits the
 /// others by the rules of [`pack`] and drops empty ones.
 pub fn repack(posts: Vec<String>, numbering: Numbering) -> Vec<String> {
     let posts: Vec<String> = posts.iter().map(|p| nfc(p.trim()).into_owned()).filter(|p| !p.is_empty()).collect();
@@ -112,7 +112,7 @@ pub fn repack(posts: Vec<String>, numbering: Numbering) -> Vec<String> {
                 out.push(post.clone());
             } else {
                 let mut packer = Packer::new(budget);
-                packer.add_paragraphs(&paragraphs(post));
+                packer.add_paragraphs(&document(post));
                 out.extend(packer.finish());
             }
         }
@@ -312,11 +312,6 @@ impl Paragraph {
     }
 }
 
-/// The paragraphs of `text` (NFC) with whitespace normalised, split into sentences.
-pub(super) fn document(text: &str) -> Vec<Paragraph> {
-    paragraphs(text)
-}
-
 /// The document with only the sentences `keep` says yes to (numbered across paragraphs, in
 /// order), joined as they were; paragraphs left empty disappear.
 pub(super) fn select(document: &[Paragraph], keep: impl Fn(usize) -> bool) -> Vec<Paragraph> {
@@ -362,8 +357,9 @@ struct Unit {
     separator_after: &'static str,
 }
 
-/// Splits at blank lines and normalises whitespace inside each paragraph.
-fn paragraphs(text: &str) -> Vec<Paragraph> {
+/// The paragraphs of `text` (NFC): split at blank lines, whitespace normalised inside each,
+/// split into sentences.
+pub(super) fn document(text: &str) -> Vec<Paragraph> {
     let mut out = Vec::new();
     let mut lines: Vec<String> = Vec::new();
     for line in text.lines().chain(std::iter::once("")) {

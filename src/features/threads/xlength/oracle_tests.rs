@@ -1,14 +1,20 @@
 //! Our counter against the `twitter-text` crate (a dev-dependency: it needs C++ and cannot
 //! ship in the browser build).
 //!
-//! The crate has three parsing backends that disagree in places, and its default one (nom)
+//! The crate has three parsing backends that disagree in places. Its default one (nom)
 //! counts a URL without a protocol by its characters, misses `hello.com` (it finds
-//! `ello.com`) and `example.com.` (a sentence-final dot), and reads `🇺🇸🇬🇧` as one unknown
-//! sequence. The official twitter-text and the crate's two Pest backends count such URLs as
-//! 23 and flags in pairs; the nom backend is right where the Pest ones are not (`$abc.com` is
-//! no URL). So every space-separated word must get the answer of at least one backend —
-//! nom's with URLs without a protocol counted as 23 — and a whole text the answer of all three
-//! whenever they agree.
+//! `ello.com`) and `example.com.` (a sentence-final dot) and reads `🇺🇸🇬🇧` as one unknown
+//! sequence; the official twitter-text and the crate's two Pest backends count such URLs as 23
+//! and flags in pairs, while the nom backend is right where the Pest ones are not (`$abc.com`
+//! is no URL). So:
+//! - every space-separated word must get the answer of at least one backend (nom's with URLs
+//!   without a protocol counted as 23), unless no two backends agree on it;
+//! - a whole text must get the answer of all three whenever they agree, and the sum of its
+//!   words' answers plus its spaces (the packer relies on that);
+//! - validity is twitter-text's: 1 to 280 and no U+FFFE, U+FEFF, U+FFFF.
+//!
+//! Words are written with spaces or punctuation between them: glued together
+//! (`a.bHTTPS://x.com`) the three backends and the official twitter-text all differ.
 
 use super::{MAX_WEIGHTED_LENGTH, URL_WEIGHT, x_length};
 use proptest::prelude::*;

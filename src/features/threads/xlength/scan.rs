@@ -478,13 +478,12 @@ fn is_hashtag_special(c: char) -> bool {
         )
 }
 
-/// Decimal digits (Nd) come in runs of ten starting at a code point ending in 0 or 6; other
-/// numbers (superscripts, fractions, circled numbers) do not have a digit value 0–9 there.
+/// Decimal digits (Nd), approximated as numeric characters outside the common other-number
+/// (No) ranges: superscripts, fractions, circled and parenthesised numbers.
 fn unicode_digit(c: char) -> bool {
     if c.is_ascii_digit() {
         return true;
     }
-    // Nd blocks not aligned this way are rare; superscripts and the like are No.
     !matches!(c as u32,
         0x00B2 | 0x00B3 | 0x00B9 | 0x00BC..=0x00BE | 0x2070..=0x209F | 0x2150..=0x218F |
         0x2460..=0x24FF | 0x2776..=0x2793 | 0x3192..=0x3195 | 0x3220..=0x3229 | 0x3248..=0x325F |
