@@ -104,33 +104,29 @@ pub fn pack(text: &str, numbering: Numbering) -> Vec<String> {
 /// For posts written by a model: keeps those that fit as they are (trimmed, NFC), splits the
 /// others by the rules of [`pack`] and drops empty ones.
 pub fn repack(posts: Vec<String>, numbering: Numbering) -> Vec<String> {
-    let posts: Vec<String> = posts.iter().map(|p| nfc(p.trim()).into_owned()).filter(|p| !p.is_empty()).collect();
-    with_numbering(numbering, |budget| {
-        let mut out = Vec::with_capacity(posts.len());
-        for post in &posts {
-            if x_length(post).weighted_length <= budget {
-                out.push(post.clone());
-            } else {
-                let mut packer = Packer::new(budget);
-                packer.add_paragraphs(&document(post));
-                out.extend(packer.finish());
-            }
-        }
-        out
-    })
+    let posts = cleaned(posts);
+    with_numbering(numbering, |budget| fit(&posts, budget))
 }
 
 /// Posts threaded before the total is known (a model's output as it streams): each keeps room
 /// for the numbering of a 99-post thread, so it still fits whatever the final count.
 pub fn repack_for_stream(posts: Vec<String>, numbering: Numbering) -> Vec<String> {
-    let budget = MAX_WEIGHTED_LENGTH - numbering.reserve(99);
+    fit(&cleaned(posts), MAX_WEIGHTED_LENGTH - numbering.reserve(99))
+}
+
+fn cleaned(posts: Vec<String>) -> Vec<String> {
+    posts.iter().map(|p| nfc(p.trim()).into_owned()).filter(|p| !p.is_empty()).collect()
+}
+
+/// Each post kept if it fits `budget`, else packed into as many as it needs.
+fn fit(posts: &[String], budget: usize) -> Vec<String> {
     let mut out = Vec::with_capacity(posts.len());
-    for post in posts.iter().map(|p| nfc(p.trim()).into_owned()).filter(|p| !p.is_empty()) {
-        if x_length(&post).weighted_length <= budget {
-            out.push(post);
+    for post in posts {
+        if x_length(post).weighted_length <= budget {
+            out.push(post.clone());
         } else {
             let mut packer = Packer::new(budget);
-            packer.add_paragraphs(&paragraphs(&post));
+            packer.add_paragraphs(&document(post));
             out.extend(packer.finish());
         }
     }

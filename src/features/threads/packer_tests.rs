@@ -220,3 +220,14 @@ proptest! {
         prop_assert_eq!(non_whitespace(&repacked.concat()), non_whitespace(&posts.concat()));
     }
 }
+
+#[test]
+fn streamed_posts_keep_room_for_the_widest_numbering() {
+    let long = "word ".repeat(60); // 300 characters
+    let posts = repack_for_stream(vec![long.clone(), "  ".into(), "short".into()], Numbering::Fraction);
+    assert_eq!(posts.len(), 3, "{posts:?}");
+    for post in &posts {
+        assert!(post_fits(post, 98, 99, Numbering::Fraction), "{post}");
+    }
+    assert_eq!(posts.last().map(String::as_str), Some("short"));
+}
