@@ -67,8 +67,8 @@ fn article(words: usize) -> String {
         } else {
             out.push_str(word);
         }
-        let end = (seed >> 20) % 14 == 0;
-        if end && i % 97 == 0 {
+        let end = (seed >> 20).is_multiple_of(14);
+        if end && i.is_multiple_of(97) {
             out.push_str(".\n\n");
         } else if end {
             out.push_str(". ");
@@ -159,8 +159,9 @@ fn state(pool: sqlx::PgPool, fake: Option<&fake_ai::FakeAi>) -> threadr::server:
         vars.push(("OPENAI_API_KEY".into(), "sk-bench".into()));
         vars.push(("OPENAI_BASE_URL".into(), fake.base_url.clone()));
     }
-    let config = threadr::server::config::Config::from_lookup(|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
-        .expect("bench configuration");
+    let config =
+        threadr::server::config::Config::from_lookup(|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+            .expect("bench configuration");
     let site = leptos::prelude::LeptosOptions::builder()
         .output_name("threadr")
         .site_root("target/site")
@@ -222,8 +223,13 @@ async fn generation_latency(pool: sqlx::PgPool) {
     // OpenAI's wire format from the local fake: 25 posts in 250 pieces, 4 ms apart (a model
     // writing about 60 tokens/s would be slower still; this measures our side of the stream).
     let fake = fake_ai::FakeAi::start().await;
-    let answer: Vec<String> = (1..=25).map(|i| format!("Post number {i} of the thread says something useful about the article.")).collect();
-    fake.set_default(fake_ai::Reply::Stream { text: answer.join("\n---\n"), pieces: 250, delay: Duration::from_millis(4) });
+    let answer: Vec<String> =
+        (1..=25).map(|i| format!("Post number {i} of the thread says something useful about the article.")).collect();
+    fake.set_default(fake_ai::Reply::Stream {
+        text: answer.join("\n---\n"),
+        pieces: 250,
+        delay: Duration::from_millis(4),
+    });
     let addr = serve(state(pool, Some(&fake))).await;
     let (first, whole, posts) = stream_timing(addr, &text, 5).await;
     println!(

@@ -123,7 +123,7 @@ mod tests {
 
     #[test]
     fn the_highest_plan_wins() {
-        let mut plans = vec![Plan::Pass, Plan::Business, Plan::Starter];
+        let mut plans = [Plan::Pass, Plan::Business, Plan::Starter];
         plans.sort();
         assert_eq!(plans.last(), Some(&Plan::Business));
         assert_eq!(Plan::parse("business"), Some(Plan::Business));

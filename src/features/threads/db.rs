@@ -193,17 +193,16 @@ pub async fn history(db: &PgPool, me: &Member, query: &str, page: u32) -> Result
         .bind(&pattern)
         .fetch_one(db)
         .await?;
-    let rows: Vec<(Uuid, String, i32, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> =
-        sqlx::query_as(&format!(
-            "SELECT id, title, jsonb_array_length(posts), created_at, updated_at FROM threads WHERE {filter}
+    let rows: Vec<HistoryRow> = sqlx::query_as(&format!(
+        "SELECT id, title, jsonb_array_length(posts), created_at, updated_at FROM threads WHERE {filter}
               ORDER BY updated_at DESC, id LIMIT $3 OFFSET $4"
-        ))
-        .bind(me.id)
-        .bind(&pattern)
-        .bind(i64::from(HISTORY_PAGE_SIZE))
-        .bind(offset)
-        .fetch_all(db)
-        .await?;
+    ))
+    .bind(me.id)
+    .bind(&pattern)
+    .bind(i64::from(HISTORY_PAGE_SIZE))
+    .bind(offset)
+    .fetch_all(db)
+    .await?;
     Ok(HistoryPage {
         items: rows
             .into_iter()
@@ -221,6 +220,9 @@ pub async fn history(db: &PgPool, me: &Member, query: &str, page: u32) -> Result
         per_page: HISTORY_PAGE_SIZE,
     })
 }
+
+/// id, title, post count, created, updated.
+type HistoryRow = (Uuid, String, i32, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>);
 
 /// `%`, `_` and `\` match themselves in a search.
 fn escape_like(s: &str) -> String {
