@@ -15,18 +15,28 @@ use crate::ui::form::{BUTTON, BUTTON_SECONDARY, TEXT_LINK};
 
 const KEY: &str = "threadr:draft";
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Draft {
     pub posts: Vec<String>,
     pub numbering: Numbering,
 }
 
+/// As stored: the numbering in its form-field spelling ("1/7"), which outlives enum renames.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    posts: Vec<String>,
+    numbering: String,
+}
+
 pub fn load() -> Option<Draft> {
-    browser::load(KEY).and_then(|json| serde_json::from_str::<Draft>(&json).ok()).filter(|d| !d.posts.is_empty())
+    let stored: Stored = serde_json::from_str(&browser::load(KEY)?).ok()?;
+    let numbering = stored.numbering.parse().ok()?;
+    (!stored.posts.is_empty()).then_some(Draft { posts: stored.posts, numbering })
 }
 
 pub fn store(draft: &Draft) {
-    if let Ok(json) = serde_json::to_string(draft) {
+    let stored = Stored { posts: draft.posts.clone(), numbering: draft.numbering.as_str().to_string() };
+    if let Ok(json) = serde_json::to_string(&stored) {
         browser::store(KEY, &json);
     }
 }
@@ -52,9 +62,10 @@ pub fn DraftNotice(posts: RwSignal<Posts>, numbering: Signal<Numbering>, on_disc
                     view! {
                         <div class="mt-6 rounded-lg border border-indigo-300 bg-indigo-50 p-4 text-indigo-950 dark:border-indigo-700 dark:bg-indigo-950 dark:text-indigo-50">
                             <p>"This thread lives in this browser only. Create a free account to keep it in your history and edit it anywhere."</p>
-                            <div class="mt-2 flex flex-wrap items-center gap-x-4">
+                            <div class="mt-2 flex flex-wrap items-center gap-x-4 gap-y-2">
                                 <A href="/sign-up" attr:class=TEXT_LINK>"Sign up to save this thread"</A>
                                 <A href="/sign-in" attr:class=TEXT_LINK>"Sign in"</A>
+                                <button type="button" class=BUTTON_SECONDARY on:click=move |_| on_discard.run(())>"Discard it"</button>
                             </div>
                         </div>
                     }

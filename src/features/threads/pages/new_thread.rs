@@ -171,8 +171,8 @@ pub fn NewThreadPage() -> impl IntoView {
             </section>
         </Show>
         <Show when=move || phase.get() == Phase::Editing>
-            <Editor posts numbering title/>
             <DraftNotice posts numbering=numbering.into() on_discard=discard/>
+            <Editor posts numbering title/>
         </Show>
     }
 }

@@ -76,7 +76,7 @@ pub fn UsagePanel(usage: Usage) -> impl IntoView {
         .into_any()
     };
     view! {
-        <section aria-labelledby="usage-title" class="rounded-lg border border-slate-300 p-4 dark:border-slate-700">
+        <section aria-labelledby="usage-title" class="self-start rounded-lg border border-slate-300 p-4 dark:border-slate-700">
             <h2 id="usage-title" class="text-lg font-semibold">"What you have left"</h2>
             <div class="mt-2">
                 <Transition fallback=|| view! { <Skeleton lines=2 label="Loading what you have left…"/> }>
