@@ -45,7 +45,7 @@ INSERT INTO ai_model_prices (provider, model, input_microusd_per_mtok, output_mi
     ('anthropic', 'claude-3-5-haiku-latest', 800000, 4000000),
     ('anthropic', 'claude-haiku-4-5', 1000000, 5000000),
     ('anthropic', 'claude-sonnet-4-5', 3000000, 15000000),
-    ('offline', 'offline-packer-1', 0, 0);
+    ('offline', 'offline', 0, 0);
 
 -- One row per AI request. Prompts and outputs are never stored here.
 CREATE TABLE ai_requests (

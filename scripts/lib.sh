@@ -114,7 +114,7 @@ ensure_database() {
     "${runas[@]}" "$bin/pg_ctl" -D "$data" -l "$sock/postgres.log" -w \
       -o "-p $port -k $sock -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=${PG_FSYNC:-on}" start >/dev/null
     PG_STARTED_DIR="$data"
-    trap stop_database EXIT
+    trap stop_services EXIT
   fi
   export DATABASE_URL="postgres://threadr@127.0.0.1:$port/threadr"
   if ! "$bin/psql" -h 127.0.0.1 -p "$port" -U threadr -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'threadr'" | grep -q 1; then
@@ -131,10 +131,73 @@ stop_database() {
   PG_STARTED_DIR=""
 }
 
-# Stops the app server a script started (if it still runs), then the database. Every step may
-# find its target gone already, so none of them may fail (the scripts run with `set -e`).
-stop_server_and_database() {
+# Debian's redis-server: the scripts' private Redis, and the servers the integration tests
+# start for themselves.
+ensure_redis_server() {
+  command -v redis-server >/dev/null || apt_install redis-server
+}
+
+redis_answers() {
+  [ "$(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null)" = PONG ]
+}
+
+# Starts a private Redis on a free port of 127.0.0.1 (never the shared default 6379) unless
+# REDIS_URL is already set, and exports REDIS_URL. No persistence: it only holds per-minute
+# counters. Its pid file, port and log live in .data/<name>/redis; it is stopped when the
+# calling script exits.
+REDIS_STARTED_PIDFILE=""
+ensure_redis() {
+  local name="$1"
+  if [ -n "${REDIS_URL:-}" ]; then
+    log "using REDIS_URL from the environment"
+    return
+  fi
+  ensure_redis_server
+  local dir="$ROOT/.data/$name/redis" port pid
+  mkdir -p "$dir"
+  pid="$(cat "$dir/redis.pid" 2>/dev/null || true)"
+  port="$(cat "$dir/port" 2>/dev/null || true)"
+  if [ -n "$pid" ] && [ -n "$port" ] && kill -0 "$pid" 2>/dev/null && redis_answers "$port"; then
+    log "Redis already running on 127.0.0.1:$port"
+  else
+    port="$(free_port)"
+    log "starting Redis on 127.0.0.1:$port"
+    rm -f "$dir/redis.pid"
+    redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" \
+      --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null ||
+      { cat "$dir/redis.log" >&2; return 1; }
+    echo "$port" >"$dir/port"
+    REDIS_STARTED_PIDFILE="$dir/redis.pid"
+    trap stop_services EXIT
+    local _
+    for _ in $(seq 1 50); do
+      redis_answers "$port" && break
+      sleep 0.1
+    done
+    redis_answers "$port" || { cat "$dir/redis.log" >&2; log "Redis did not start"; return 1; }
+  fi
+  export REDIS_URL="redis://127.0.0.1:$port"
+}
+
+stop_redis() {
+  [ -n "$REDIS_STARTED_PIDFILE" ] || return 0
+  log "stopping Redis"
+  local pid
+  pid="$(cat "$REDIS_STARTED_PIDFILE" 2>/dev/null || true)"
+  [ -z "$pid" ] || kill -TERM "$pid" 2>/dev/null || true
+  REDIS_STARTED_PIDFILE=""
+}
+
+# Stops what ensure_database and ensure_redis started. Safe to call twice.
+stop_services() {
+  stop_redis
+  stop_database
+}
+
+# Stops the app server a script started (if it still runs), then Redis and the database. Every
+# step may find its target gone already, so none of them may fail (the scripts run with `set -e`).
+stop_server_and_services() {
   kill -TERM "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
-  stop_database
+  stop_services
 }

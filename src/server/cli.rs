@@ -51,6 +51,13 @@ enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Print X's weighted length of the text on standard input as
+    /// {"weighted_length":N,"valid":B} (twitter-text v3 rules).
+    XLength {
+        /// Each input line is a JSON string; print one object per line.
+        #[arg(long)]
+        jsonl: bool,
+    },
 }
 
 pub async fn run() -> ExitCode {
@@ -59,6 +66,10 @@ pub async fn run() -> ExitCode {
     let command = cli.command.clone().unwrap_or(Command::Serve);
     if let Command::CheckConfig = command {
         return check_config();
+    }
+    // Pure text in, numbers out: no configuration or database needed.
+    if let Command::XLength { jsonl } = command {
+        return x_length(jsonl, std::io::stdin().lock(), std::io::stdout().lock());
     }
     let config = match Config::from_env() {
         Ok(config) => config,
@@ -70,7 +81,7 @@ pub async fn run() -> ExitCode {
     let sink = if matches!(command, Command::Serve) { telemetry::Sink::Stdout } else { telemetry::Sink::Stderr };
     telemetry::init(config.log_format, &config.log_filter, sink);
     let result = match command {
-        Command::Serve | Command::CheckConfig => serve::run(config).await,
+        Command::Serve | Command::CheckConfig | Command::XLength { .. } => serve::run(config).await,
         Command::Migrate => migrate(config).await,
         Command::ProcessMail => process_mail(config).await,
         Command::CreateAdmin { email } => create_admin(config, &email).await,
@@ -202,4 +213,45 @@ fn check_config() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `threadr x-length`: X's weighted length of standard input (one trailing line break, as
+/// `echo` adds, is not counted), or with `--jsonl` of each line read as a JSON string (so
+/// texts may hold line breaks), one JSON object a line. Exit code 2 for input that is not
+/// UTF-8 or a line that is not a JSON string.
+fn x_length(jsonl: bool, mut input: impl std::io::BufRead, mut output: impl std::io::Write) -> ExitCode {
+    use crate::features::threads::xlength::x_length;
+    let mut print = |text: &str| match serde_json::to_string(&x_length(text)) {
+        Ok(json) => writeln!(output, "{json}").is_ok(),
+        Err(_) => false,
+    };
+    if !jsonl {
+        let mut text = String::new();
+        if let Err(error) = input.read_to_string(&mut text) {
+            eprintln!("threadr x-length: cannot read standard input: {error}");
+            return ExitCode::from(2);
+        }
+        let text = text.strip_suffix('\n').map_or(text.as_str(), |t| t.strip_suffix('\r').unwrap_or(t));
+        return if print(text) { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+    }
+    let mut line = String::new();
+    for number in 1.. {
+        line.clear();
+        match input.read_line(&mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(error) => {
+                eprintln!("threadr x-length: cannot read line {number}: {error}");
+                return ExitCode::from(2);
+            }
+        }
+        let Ok(text) = serde_json::from_str::<String>(line.trim_end_matches(['\n', '\r'])) else {
+            eprintln!("threadr x-length: line {number} is not a JSON string");
+            return ExitCode::from(2);
+        };
+        if !print(&text) {
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
 }

@@ -3,7 +3,7 @@
 //! table come from that list.
 
 use sqlx::postgres::PgConnectOptions;
-use std::{fmt, net::SocketAddr, str::FromStr, time::Duration};
+use std::{fmt, net::SocketAddr, num::NonZeroU32, str::FromStr, time::Duration};
 use url::Url;
 
 /// One environment variable the app understands.
@@ -165,6 +165,107 @@ pub const VARS: &[VarSpec] = &[
         description: "OpenID Connect issuer that Google sign-in discovers (tests point it at a local fake).",
     },
     VarSpec {
+        name: "AI_PROVIDER",
+        required: false,
+        secret: false,
+        default: Some("auto"),
+        description: "`auto` (OpenAI if its key is set, else Anthropic if its key is set, else offline), `openai`, `anthropic` or `offline`.",
+    },
+    VarSpec {
+        name: "OPENAI_API_KEY",
+        required: false,
+        secret: true,
+        default: None,
+        description: "OpenAI API key; required when AI_PROVIDER=openai.",
+    },
+    VarSpec {
+        name: "OPENAI_BASE_URL",
+        required: false,
+        secret: false,
+        default: Some("https://api.openai.com/v1"),
+        description: "Base URL of the OpenAI (or compatible) API (`POST {base}/chat/completions`).",
+    },
+    VarSpec {
+        name: "OPENAI_MODEL",
+        required: false,
+        secret: false,
+        default: Some("gpt-4o-mini"),
+        description: "OpenAI chat model.",
+    },
+    VarSpec {
+        name: "ANTHROPIC_API_KEY",
+        required: false,
+        secret: true,
+        default: None,
+        description: "Anthropic API key; required when AI_PROVIDER=anthropic.",
+    },
+    VarSpec {
+        name: "ANTHROPIC_BASE_URL",
+        required: false,
+        secret: false,
+        default: Some("https://api.anthropic.com/v1"),
+        description: "Base URL of the Anthropic API (`POST {base}/messages`).",
+    },
+    VarSpec {
+        name: "ANTHROPIC_MODEL",
+        required: false,
+        secret: false,
+        default: Some("claude-haiku-4-5"),
+        description: "Anthropic model.",
+    },
+    VarSpec {
+        name: "AI_TIMEOUT_SECS",
+        required: false,
+        secret: false,
+        default: Some("60"),
+        description: "Total time for one AI request, retries and the whole streamed answer included (1–3600).",
+    },
+    VarSpec {
+        name: "AI_CONNECT_TIMEOUT_SECS",
+        required: false,
+        secret: false,
+        default: Some("10"),
+        description: "Time to open a connection to the AI provider (1–600).",
+    },
+    VarSpec {
+        name: "AI_IDLE_TIMEOUT_SECS",
+        required: false,
+        secret: false,
+        default: Some("30"),
+        description: "Longest silence allowed while waiting for the provider's answer or between two streamed pieces of it (1–3600).",
+    },
+    VarSpec {
+        name: "AI_MAX_RETRIES",
+        required: false,
+        secret: false,
+        default: Some("3"),
+        description: "Retries of an AI request after 429, 5xx or a connection failure, before any text arrived (0–10).",
+        name: "URL_IMPORT_PORTS",
+        required: false,
+        secret: false,
+        default: Some("80,443"),
+        description: "Ports an imported article link may use (comma-separated); every other port is refused.",
+        name: "REQUESTS_PER_MINUTE",
+        required: false,
+        secret: false,
+        default: Some("100"),
+        description: "Server-function calls allowed per minute per signed-in user, or per client IP when signed out (1–1000000); more get 429.",
+    },
+    VarSpec {
+        name: "REDIS_URL",
+        required: false,
+        secret: true,
+        default: None,
+        description: "Redis (`redis://[:password@]host:port[/db]`) that shares the per-minute limit between app instances; each instance counts alone while it is unset or unreachable.",
+    },
+    VarSpec {
+        name: "TRUSTED_PROXY_HOPS",
+        required: false,
+        secret: false,
+        default: Some("0"),
+        description: "How many proxies in front of the app append to `X-Forwarded-For` (0–16): the client IP is that many addresses from its right; 0 uses the connection's address.",
+    },
+    VarSpec {
         name: "LEPTOS_SITE_ADDR",
         required: false,
         secret: false,
@@ -221,6 +322,24 @@ impl fmt::Debug for AuthConfig {
     }
 }
 
+/// The per-minute limit on server functions.
+#[derive(Clone)]
+pub struct RateLimitConfig {
+    pub requests_per_minute: NonZeroU32,
+    /// Shared counting between instances; `None` counts in each instance alone.
+    pub redis_url: Option<String>,
+}
+
+impl fmt::Debug for RateLimitConfig {
+    // Hand-written: the Redis URL may carry a password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RateLimitConfig")
+            .field("requests_per_minute", &self.requests_per_minute)
+            .field("redis_url", &self.redis_url.as_ref().map(|_| "<set>"))
+            .finish()
+    }
+}
+
 /// Google sign-in (OpenID Connect), on when both the client id and secret are set.
 #[derive(Clone)]
 pub struct GoogleConfig {
@@ -231,6 +350,50 @@ pub struct GoogleConfig {
     /// `{PUBLIC_URL}/auth/google/callback`.
     pub redirect_url: String,
 }
+
+/// The AI provider every generation uses, chosen once at start-up from `AI_PROVIDER` and the keys.
+#[derive(Clone, Debug)]
+pub enum AiBackend {
+    OpenAi(LlmEndpoint),
+    Anthropic(LlmEndpoint),
+    Offline,
+}
+
+/// Where a hosted model is reached and with which key.
+#[derive(Clone)]
+pub struct LlmEndpoint {
+    pub api_key: String,
+    /// Without a trailing slash: endpoints are `{base_url}/chat/completions` and the like.
+    pub base_url: String,
+    pub model: String,
+}
+
+impl fmt::Debug for LlmEndpoint {
+    // Hand-written so the API key never reaches a log line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LlmEndpoint")
+            .field("api_key", &"<set>")
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .finish()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct AiConfig {
+    pub backend: AiBackend,
+    /// The whole request: every attempt, the waits between them and the streamed answer.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Longest silence before the answer starts or between two events of it.
+    pub idle_timeout: Duration,
+    pub max_retries: u32,
+    /// First backoff delay (doubled per retry, with jitter). Not a variable: tests shorten it.
+    pub retry_base: Duration,
+}
+
+/// The default first backoff delay of AI retries.
+pub const AI_RETRY_BASE: Duration = Duration::from_millis(500);
 
 #[derive(Clone)]
 pub struct Config {
@@ -245,6 +408,12 @@ pub struct Config {
     pub email: EmailConfig,
     pub auth: AuthConfig,
     pub google: Option<GoogleConfig>,
+    pub ai: AiConfig,
+    /// Ports an imported link may name (never empty).
+    pub url_import_ports: Vec<u16>,
+    pub rate_limit: RateLimitConfig,
+    /// Proxies whose `X-Forwarded-For` entries are believed (see `server::http::client_ip`).
+    pub trusted_proxy_hops: usize,
 }
 
 impl fmt::Debug for Config {
@@ -254,6 +423,7 @@ impl fmt::Debug for Config {
             .field("database_pool_size", &self.database_pool_size)
             .field("public_url", &self.public_url.as_str())
             .field("app_env", &self.app_env)
+            .field("ai", &self.ai)
             .finish_non_exhaustive()
     }
 }
@@ -341,6 +511,11 @@ impl Config {
             },
         );
         let google = google_config(&vars, &lookup, public_url.as_ref(), &mut errors);
+        let ai = ai_config(&vars, &lookup, &mut errors);
+        let url_import_ports = vars.parsed("URL_IMPORT_PORTS", &mut errors, port_list);
+        let rate_limit = rate_limit_config(&vars, &lookup, &mut errors);
+        let trusted_proxy_hops =
+            vars.parsed("TRUSTED_PROXY_HOPS", &mut errors, |v| ranged::<usize>(v, 0, 16, "a whole number of proxies"));
 
         match (
             database,
@@ -352,6 +527,10 @@ impl Config {
             log_filter,
             email,
             auth,
+            ai,
+            url_import_ports,
+            rate_limit,
+            trusted_proxy_hops,
         ) {
             (
                 Some(database),
@@ -363,7 +542,12 @@ impl Config {
                 Some(log_filter),
                 Some(email),
                 Some(auth),
+                Some(ai),
+                Some(url_import_ports),
+                Some(rate_limit),
+                Some(trusted_proxy_hops),
             ) if errors.is_empty() => Ok(Config {
+                ai,
                 google,
                 database,
                 database_pool_size,
@@ -375,6 +559,9 @@ impl Config {
                 site_addr,
                 email,
                 auth,
+                url_import_ports,
+                rate_limit,
+                trusted_proxy_hops,
             }),
             _ => Err(ConfigErrors(errors)),
         }
@@ -468,6 +655,120 @@ fn google_config<F: Fn(&str) -> Option<String>>(
     }
 }
 
+/// The AI provider and its limits. Choosing a hosted provider without its key is an error
+/// naming the key; `auto` falls back to offline silently.
+fn ai_config<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<'_, F>,
+    lookup: &F,
+    errors: &mut Vec<ConfigError>,
+) -> Option<AiConfig> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Choice {
+        Auto,
+        OpenAi,
+        Anthropic,
+        Offline,
+    }
+    let set = |name: &str| lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let choice = vars.parsed("AI_PROVIDER", errors, |v| match v.to_ascii_lowercase().as_str() {
+        "auto" => Ok(Choice::Auto),
+        "openai" => Ok(Choice::OpenAi),
+        "anthropic" => Ok(Choice::Anthropic),
+        "offline" => Ok(Choice::Offline),
+        _ => Err("expected `auto`, `openai`, `anthropic` or `offline`".to_string()),
+    });
+    let base_url = |v: &str| match Url::parse(v) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+            Ok(v.trim_end_matches('/').to_string())
+        }
+        _ => Err("expected an absolute http(s) URL like https://api.example.com/v1".to_string()),
+    };
+    let model = |v: &str| {
+        if v.is_empty() || v.chars().any(char::is_whitespace) {
+            Err("expected a model name without spaces".to_string())
+        } else {
+            Ok(v.to_string())
+        }
+    };
+    let openai_base = vars.parsed("OPENAI_BASE_URL", errors, base_url);
+    let openai_model = vars.parsed("OPENAI_MODEL", errors, model);
+    let anthropic_base = vars.parsed("ANTHROPIC_BASE_URL", errors, base_url);
+    let anthropic_model = vars.parsed("ANTHROPIC_MODEL", errors, model);
+    let secs = |min: u64, max: u64| {
+        move |v: &str| ranged::<u64>(v, min, max, "a whole number of seconds").map(Duration::from_secs)
+    };
+    let timeout = vars.parsed("AI_TIMEOUT_SECS", errors, secs(1, 3600));
+    let connect_timeout = vars.parsed("AI_CONNECT_TIMEOUT_SECS", errors, secs(1, 600));
+    let idle_timeout = vars.parsed("AI_IDLE_TIMEOUT_SECS", errors, secs(1, 3600));
+    let max_retries = vars.parsed("AI_MAX_RETRIES", errors, |v| ranged::<u32>(v, 0, 10, "a whole number"));
+
+    // A key is sent as a header value: visible ASCII only (a pasted newline would otherwise
+    // fail every request).
+    let key = |name: &'static str, errors: &mut Vec<ConfigError>| {
+        let key = set(name)?;
+        if key.bytes().all(|b| b.is_ascii_graphic()) {
+            Some(key)
+        } else {
+            errors.push(ConfigError::new(name, "must be printable ASCII without spaces"));
+            None
+        }
+    };
+    let openai_key = key("OPENAI_API_KEY", errors);
+    let anthropic_key = key("ANTHROPIC_API_KEY", errors);
+    let choice = match choice? {
+        Choice::Auto if openai_key.is_some() => Choice::OpenAi,
+        Choice::Auto if anthropic_key.is_some() => Choice::Anthropic,
+        Choice::Auto => Choice::Offline,
+        chosen => chosen,
+    };
+    let backend = match choice {
+        Choice::OpenAi => match openai_key {
+            Some(api_key) => AiBackend::OpenAi(LlmEndpoint { api_key, base_url: openai_base?, model: openai_model? }),
+            None => {
+                errors.push(ConfigError::new("OPENAI_API_KEY", "is required when AI_PROVIDER=openai"));
+                return None;
+            }
+        },
+        Choice::Anthropic => match anthropic_key {
+            Some(api_key) => {
+                AiBackend::Anthropic(LlmEndpoint { api_key, base_url: anthropic_base?, model: anthropic_model? })
+            }
+            None => {
+                errors.push(ConfigError::new("ANTHROPIC_API_KEY", "is required when AI_PROVIDER=anthropic"));
+                return None;
+            }
+        },
+        Choice::Auto | Choice::Offline => AiBackend::Offline,
+    };
+    Some(AiConfig {
+        backend,
+        timeout: timeout?,
+        connect_timeout: connect_timeout?,
+        idle_timeout: idle_timeout?,
+        max_retries: max_retries?,
+        retry_base: AI_RETRY_BASE,
+    })
+fn rate_limit_config<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<'_, F>,
+    lookup: &F,
+    errors: &mut Vec<ConfigError>,
+) -> Option<RateLimitConfig> {
+    let requests_per_minute = vars.parsed("REQUESTS_PER_MINUTE", errors, |v| {
+        ranged::<u32>(v, 1, 1_000_000, "a whole number of requests")
+            .and_then(|n| NonZeroU32::new(n).ok_or_else(|| "expected at least 1".to_string()))
+    });
+    let redis_url = match lookup("REDIS_URL").filter(|v| !v.trim().is_empty()) {
+        None => Some(None),
+        // The redis crate's own parser: what it accepts here it can connect to later.
+        Some(v) => vars.parse("REDIS_URL", &v, errors, |v| {
+            redis::Client::open(v)
+                .map(|_| Some(v.to_string()))
+                .map_err(|_| "expected a URL like redis://127.0.0.1:6379 or redis://:password@host:6379/0".to_string())
+        }),
+    };
+    Some(RateLimitConfig { requests_per_minute: requests_per_minute?, redis_url: redis_url? })
+}
+
 struct Vars<'a, F: Fn(&str) -> Option<String>> {
     lookup: &'a F,
 }
@@ -520,6 +821,25 @@ impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
             }
         }
     }
+}
+
+/// `80,443`: ports 1–65535, at least one, duplicates dropped.
+fn port_list(v: &str) -> Result<Vec<u16>, String> {
+    let mut ports = Vec::new();
+    for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match part.parse::<u16>() {
+            Ok(port) if port > 0 => {
+                if !ports.contains(&port) {
+                    ports.push(port);
+                }
+            }
+            _ => return Err(format!("{part:?} is not a port; expected a comma-separated list like 80,443")),
+        }
+    }
+    if ports.is_empty() {
+        return Err("expected at least one port, like 80,443".to_string());
+    }
+    Ok(ports)
 }
 
 fn ranged<T: FromStr + PartialOrd + fmt::Display + Copy>(v: &str, min: T, max: T, what: &str) -> Result<T, String> {
@@ -776,6 +1096,136 @@ mod tests {
         assert!(!e.to_string().contains("hunter2"));
         let e = parse(&[DB, ("GOOGLE_ISSUER_URL", "accounts.google.com")]).unwrap_err();
         assert_eq!(vars_named(&e), ["GOOGLE_ISSUER_URL"]);
+    }
+
+    #[test]
+    fn ai_defaults_to_offline_with_sane_limits() {
+        let c = parse(&[DB]).expect("valid");
+        assert!(matches!(c.ai.backend, AiBackend::Offline));
+        assert_eq!(c.ai.timeout, Duration::from_secs(60));
+        assert_eq!(c.ai.connect_timeout, Duration::from_secs(10));
+        assert_eq!(c.ai.idle_timeout, Duration::from_secs(30));
+        assert_eq!(c.ai.max_retries, 3);
+    }
+
+    #[test]
+    fn ai_auto_prefers_openai_then_anthropic() {
+        let c = parse(&[DB, ("OPENAI_API_KEY", "sk-o"), ("ANTHROPIC_API_KEY", "sk-a")]).expect("valid");
+        let AiBackend::OpenAi(e) = c.ai.backend else { panic!("expected OpenAI: {:?}", c.ai.backend) };
+        assert_eq!((e.api_key.as_str(), e.base_url.as_str(), e.model.as_str()), ("sk-o", "https://api.openai.com/v1", "gpt-4o-mini"));
+
+        let c = parse(&[DB, ("ANTHROPIC_API_KEY", "sk-a"), ("OPENAI_API_KEY", "  ")]).expect("valid");
+        let AiBackend::Anthropic(e) = c.ai.backend else { panic!("expected Anthropic: {:?}", c.ai.backend) };
+        assert_eq!((e.api_key.as_str(), e.base_url.as_str(), e.model.as_str()), ("sk-a", "https://api.anthropic.com/v1", "claude-haiku-4-5"));
+    }
+
+    #[test]
+    fn ai_explicit_choices_and_overrides() {
+        let c = parse(&[
+            DB,
+            ("AI_PROVIDER", "Anthropic"),
+            ("OPENAI_API_KEY", "sk-o"),
+            ("ANTHROPIC_API_KEY", "sk-a"),
+            ("ANTHROPIC_BASE_URL", "http://127.0.0.1:9/v1/"),
+            ("ANTHROPIC_MODEL", "claude-sonnet-4-5"),
+            ("AI_TIMEOUT_SECS", "5"),
+            ("AI_CONNECT_TIMEOUT_SECS", "2"),
+            ("AI_IDLE_TIMEOUT_SECS", "3"),
+            ("AI_MAX_RETRIES", "0"),
+        ])
+        .expect("valid");
+        let AiBackend::Anthropic(e) = &c.ai.backend else { panic!("expected Anthropic: {:?}", c.ai.backend) };
+        assert_eq!(e.base_url, "http://127.0.0.1:9/v1", "trailing slash dropped");
+        assert_eq!(e.model, "claude-sonnet-4-5");
+        assert_eq!((c.ai.timeout, c.ai.connect_timeout, c.ai.idle_timeout), (Duration::from_secs(5), Duration::from_secs(2), Duration::from_secs(3)));
+        assert_eq!(c.ai.max_retries, 0);
+
+        let c = parse(&[DB, ("AI_PROVIDER", "offline"), ("OPENAI_API_KEY", "sk-o")]).expect("valid");
+        assert!(matches!(c.ai.backend, AiBackend::Offline), "offline wins over a key when chosen");
+    }
+
+    #[test]
+    fn ai_chosen_provider_without_its_key_names_the_key() {
+        let e = parse(&[DB, ("AI_PROVIDER", "openai"), ("ANTHROPIC_API_KEY", "sk-a")]).unwrap_err();
+        assert_eq!(vars_named(&e), ["OPENAI_API_KEY"]);
+        let e = parse(&[DB, ("AI_PROVIDER", "anthropic")]).unwrap_err();
+        assert_eq!(vars_named(&e), ["ANTHROPIC_API_KEY"]);
+        let e = parse(&[DB, ("OPENAI_API_KEY", "sk-one two")]).unwrap_err();
+        assert_eq!(vars_named(&e), ["OPENAI_API_KEY"]);
+        assert!(!e.to_string().contains("sk-one"));
+    }
+
+    #[test]
+    fn ai_bad_values_are_named() {
+        let e = parse(&[
+            DB,
+            ("AI_PROVIDER", "gemini"),
+            ("OPENAI_BASE_URL", "api.openai.com"),
+            ("OPENAI_MODEL", "gpt 4"),
+            ("AI_TIMEOUT_SECS", "0"),
+            ("AI_CONNECT_TIMEOUT_SECS", "soon"),
+            ("AI_IDLE_TIMEOUT_SECS", "-1"),
+            ("AI_MAX_RETRIES", "11"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            vars_named(&e),
+            [
+                "AI_PROVIDER",
+                "OPENAI_BASE_URL",
+                "OPENAI_MODEL",
+                "AI_TIMEOUT_SECS",
+                "AI_CONNECT_TIMEOUT_SECS",
+                "AI_IDLE_TIMEOUT_SECS",
+                "AI_MAX_RETRIES"
+            ]
+        );
+    }
+
+    #[test]
+    fn ai_keys_never_appear_in_debug_output() {
+        let c = parse(&[DB, ("OPENAI_API_KEY", "sk-very-secret-openai")]).expect("valid");
+        let shown = format!("{c:?} {:?}", c.ai);
+        assert!(!shown.contains("sk-very-secret-openai"), "{shown}");
+        assert!(shown.contains("gpt-4o-mini"), "{shown}");
+        let c = parse(&[DB, ("ANTHROPIC_API_KEY", "sk-ant-secret")]).expect("valid");
+        assert!(!format!("{c:?}").contains("sk-ant-secret"));
+    fn url_import_ports() {
+        assert_eq!(parse(&[DB]).expect("valid").url_import_ports, [80, 443]);
+        let c = parse(&[DB, ("URL_IMPORT_PORTS", " 443, 8443 ,443,")]).expect("valid");
+        assert_eq!(c.url_import_ports, [443, 8443]);
+        for bad in ["", " , ", "0", "80,http", "65536", "-1"] {
+            let e = parse(&[DB, ("URL_IMPORT_PORTS", bad)]).unwrap_err();
+            assert_eq!(vars_named(&e), ["URL_IMPORT_PORTS"], "{bad:?}");
+        }
+    fn rate_limit_defaults_and_values() {
+        let c = parse(&[DB]).expect("valid");
+        assert_eq!(c.rate_limit.requests_per_minute.get(), 100);
+        assert!(c.rate_limit.redis_url.is_none(), "in-process by default");
+        assert_eq!(c.trusted_proxy_hops, 0);
+
+        let c = parse(&[
+            DB,
+            ("REQUESTS_PER_MINUTE", "5"),
+            ("REDIS_URL", "redis://:hunter2@127.0.0.1:6390/1"),
+            ("TRUSTED_PROXY_HOPS", "2"),
+        ])
+        .expect("valid");
+        assert_eq!(c.rate_limit.requests_per_minute.get(), 5);
+        assert_eq!(c.rate_limit.redis_url.as_deref(), Some("redis://:hunter2@127.0.0.1:6390/1"));
+        assert_eq!(c.trusted_proxy_hops, 2);
+        assert!(!format!("{:?}", c.rate_limit).contains("hunter2"), "Debug hides the Redis URL");
+
+        let e = parse(&[
+            DB,
+            ("REQUESTS_PER_MINUTE", "0"),
+            ("REDIS_URL", "http://:hunter2@cache:6379"),
+            ("TRUSTED_PROXY_HOPS", "-1"),
+        ])
+        .unwrap_err();
+        assert_eq!(vars_named(&e), ["REQUESTS_PER_MINUTE", "REDIS_URL", "TRUSTED_PROXY_HOPS"]);
+        assert!(!e.to_string().contains("hunter2"), "REDIS_URL is secret");
+        assert!(parse(&[DB, ("TRUSTED_PROXY_HOPS", "17")]).is_err());
     }
 
     #[test]

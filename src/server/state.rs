@@ -7,6 +7,7 @@ use super::{
     clock::{Clock, SystemClock},
     config::Config,
     error::internal,
+    http::rate_limit::RateLimiter,
 };
 use crate::error::AppError;
 use crate::features::email::Mailer;
@@ -22,6 +23,12 @@ pub struct AppState {
     pub started_at: Instant,
     /// Google sign-in, when configured.
     pub google: Option<Arc<crate::features::accounts::google::Google>>,
+    /// The AI provider the configuration chose (offline by default).
+    pub ai: Arc<dyn crate::features::ai::Provider>,
+    /// Fetches articles for thread generation behind the SSRF guard.
+    pub importer: crate::features::threads::import::Importer,
+    /// The per-minute limit on server functions (in-process, or shared through Redis).
+    pub rate_limiter: RateLimiter,
 }
 
 impl AppState {
@@ -34,7 +41,13 @@ impl AppState {
                 None
             }
         });
+        let ai = ai_provider(&config);
+        let importer = crate::features::threads::import::Importer::from_config(&config);
+        let rate_limiter = RateLimiter::from_config(&config.rate_limit);
         Self {
+            ai,
+            importer,
+            rate_limiter,
             leptos_options,
             db,
             config: Arc::new(config),
@@ -45,9 +58,31 @@ impl AppState {
         }
     }
 
+    /// The same state with another AI provider (tests use fakes of the hosted APIs).
+    pub fn with_ai(self, ai: Arc<dyn crate::features::ai::Provider>) -> Self {
+        Self { ai, ..self }
+    }
+
+    /// The same state with another article importer (tests inject resolver and connector).
+    pub fn with_importer(self, importer: crate::features::threads::import::Importer) -> Self {
+        Self { importer, ..self }
+    }
+
     /// The same state with another time source (tests move time forward with it).
     pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
         Self { clock, ..self }
+    }
+}
+
+/// The configured provider; the offline one when its HTTP client cannot be built.
+fn ai_provider(config: &Config) -> Arc<dyn crate::features::ai::Provider> {
+    use crate::features::{ai, threads};
+    match ai::http_client(&config.ai) {
+        Ok(http) => ai::from_config(&config.ai, http, threads::offline_writer()),
+        Err(e) => {
+            tracing::error!(error = %e, "AI provider HTTP client could not be built; using the offline provider");
+            Arc::new(ai::OfflineProvider::new(threads::offline_writer()))
+        }
     }
 }
 

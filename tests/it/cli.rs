@@ -265,3 +265,45 @@ async fn seed_demo_fills_an_empty_database_once_and_never_runs_in_production(poo
         sqlx::query_scalar("SELECT count(*) FROM addresses WHERE is_default").fetch_one(&pool).await.unwrap();
     assert_eq!(addresses, 1);
 }
+
+/// Runs `threadr x-length …` with `input` on standard input (and no DATABASE_URL).
+fn x_length(args: &[&str], input: &str) -> Output {
+    let mut child = threadr(args, &[])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn x_length_counts_standard_input_as_x_does_without_a_database() {
+    let out = x_length(&["x-length"], "Hello 漢字 https://example.com/a/very/long/path/indeed 👨‍👩‍👧‍👦\n");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "{\"weighted_length\":37,\"valid\":true}\n");
+
+    let out = x_length(&["x-length"], &"a".repeat(281));
+    assert_eq!(text(&out.stdout), "{\"weighted_length\":281,\"valid\":false}\n");
+}
+
+#[test]
+fn x_length_jsonl_answers_each_line_and_texts_may_hold_line_breaks() {
+    let input = "\"two\\nlines\"\n\"\"\n\"see example.com.\"\n\"🇺🇸🇬🇧\"\n";
+    let out = x_length(&["x-length", "--jsonl"], input);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "{\"weighted_length\":9,\"valid\":true}\n{\"weighted_length\":0,\"valid\":false}\n\
+         {\"weighted_length\":28,\"valid\":true}\n{\"weighted_length\":4,\"valid\":true}\n"
+    );
+}
+
+#[test]
+fn x_length_jsonl_names_the_line_that_is_not_a_json_string_and_exits_2() {
+    let out = x_length(&["x-length", "--jsonl"], "\"fine\"\n{\"text\": \"an object\"}\n\"never read\"\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("line 2 is not a JSON string"), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "{\"weighted_length\":4,\"valid\":true}\n", "lines before it are answered");
+}

@@ -20,6 +20,9 @@ const PUBLIC: &[&str] = &[
     "status/live",
     "status/system",
     "accounts/sign-in-methods",
+    // Visitors try thread generation; limits are per IP.
+    "threads/generate",
+    "quotas/usage",
 ];
 
 /// Endpoints for signed-in users or admins, with arguments that decode (so the guard, not
@@ -52,6 +55,17 @@ const GUARDED: &[(&str, &[(&str, &str)])] = &[
     ("mail/get", &[("id", "00000000-0000-0000-0000-000000000000")]),
     ("mail/test", &[("to", "x@example.com")]),
     ("mail/retry", &[("id", "00000000-0000-0000-0000-000000000000")]),
+    ("threads/create", &[("posts[0]", "x"), ("numbering", "1/7")]),
+    ("threads/get", &[("id", "00000000-0000-0000-0000-000000000000")]),
+    (
+        "threads/save",
+        &[("id", "00000000-0000-0000-0000-000000000000"), ("posts[0]", "x"), ("numbering", "1/7"), ("version", "1")],
+    ),
+    ("threads/rename", &[("id", "00000000-0000-0000-0000-000000000000"), ("title", "x")]),
+    ("threads/duplicate", &[("id", "00000000-0000-0000-0000-000000000000")]),
+    ("threads/delete", &[("id", "00000000-0000-0000-0000-000000000000")]),
+    ("threads/restore", &[("id", "00000000-0000-0000-0000-000000000000")]),
+    ("threads/history", &[("query", ""), ("page", "1")]),
 ];
 
 #[sqlx::test(migrator = "MIGRATOR")]

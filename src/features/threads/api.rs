@@ -20,9 +20,8 @@ pub async fn generate_thread(
 ) -> Result<TextStream<AppError>, AppError> {
     use super::model::ThreadRequest;
     let request = ThreadRequest::parse(&source, &tone, &posts, &numbering).map_err(AppError::invalid)?;
-    let _ = request;
-    // Wired to super::generate::start when the AI provider branch merges.
-    Err(AppError::Unavailable)
+    let state = crate::server::state::app_state()?;
+    super::generate::start(state, request).await
 }
 
 /// Saves a thread made on the page (a visitor's, after they signed up; or a pasted one).

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use super::model::{GenerationEvent, SOURCE_MAX_CHARS, Source, ThreadRequest, ValidPosts};
-use super::{db, packer, prompt, split::PostSplitter};
+use super::{db, packer};
 use crate::error::AppError;
-use crate::features::ai::{self, AiError, Chunk, Provider, request_log};
+use crate::features::ai::{self, AiError, Chunk, PostSplitter, Prompt, Provider, ThreadTask, request_log};
 use crate::features::quotas::{self, Caller, Reservation};
 use crate::server::{error::internal, state::AppState};
 
@@ -36,7 +36,7 @@ pub async fn start(state: AppState, request: ThreadRequest) -> Result<TextStream
     };
     let provider = state.ai.clone();
     let started = Instant::now();
-    let stream = match provider.stream(prompt::thread(&text, &request)).await {
+    let stream = match provider.stream(prompt(text, &request)).await {
         Ok(stream) => stream,
         Err(e) => {
             quotas::release(&state.db, &reservation).await?;
@@ -64,7 +64,7 @@ async fn run(
     let provider = state.ai.clone();
     let log = Log::new(&state, &caller, provider.as_ref(), started);
     let mut out = Output { tx, posts: Vec::new(), numbering: request.numbering };
-    let mut splitter = PostSplitter::default();
+    let mut splitter = PostSplitter::new();
     let mut first_token = None;
     let mut usage = None;
     let mut failure: Option<AiError> = None;
@@ -114,7 +114,7 @@ async fn run(
     let outcome = match (&failure, cancelled) {
         (Some(e), _) => Err(e),
         (None, true) => Err(&AiError::Cancelled),
-        (None, false) if !produced => Err(&AiError::Empty),
+        (None, false) if !produced => Err(&EMPTY),
         _ => Ok(()),
     };
     log.finish(usage, first_token, outcome).await;
@@ -241,6 +241,18 @@ impl Log {
             tracing::error!(error = %e, "writing the AI request log failed");
         }
     }
+}
+
+/// The provider answered with no text at all.
+static EMPTY: AiError = AiError::BadResponse { detail: String::new() };
+
+fn prompt(source: String, request: &ThreadRequest) -> Prompt {
+    Prompt::thread(ThreadTask {
+        source,
+        tone: request.tone.as_str().to_string(),
+        posts: request.posts,
+        numbering: request.numbering.as_str().to_string(),
+    })
 }
 
 /// What the page says when the provider failed; nothing was counted.

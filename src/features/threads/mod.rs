@@ -12,15 +12,10 @@ pub mod xlength;
 
 #[cfg(feature = "ssr")]
 mod db;
-// Enabled when the AI provider branch merges.
-#[cfg(all(feature = "ssr", any()))]
+#[cfg(feature = "ssr")]
 mod generate;
 #[cfg(feature = "ssr")]
 pub mod import;
-#[cfg(all(feature = "ssr", any()))]
-mod prompt;
-#[cfg(feature = "ssr")]
-mod split;
 
 pub use pages::{HistoryListPage, NewThreadPage, ThreadPage};
 
@@ -29,3 +24,18 @@ pub use api::{
     ThreadHistory, create_thread, delete_thread, duplicate_thread, generate_thread, get_thread, rename_thread,
     restore_thread, save_thread, thread_history,
 };
+
+/// The offline provider's writer: the deterministic packer with its hook post.
+#[cfg(feature = "ssr")]
+pub fn offline_writer() -> crate::features::ai::OfflineWriter {
+    std::sync::Arc::new(|task: &crate::features::ai::Task| match task {
+        crate::features::ai::Task::Thread(t) => {
+            let options = offline::ThreadOptions {
+                tone: t.tone.parse().unwrap_or_default(),
+                posts: t.posts,
+                numbering: t.numbering.parse().unwrap_or_default(),
+            };
+            offline::write_thread(&t.source, &options)
+        }
+    })
+}

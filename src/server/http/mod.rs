@@ -1,8 +1,11 @@
 //! The axum router: Leptos pages and server functions, health, static assets, and the
-//! middleware every response passes through.
+//! middleware every response passes through. The client's IP is resolved once per request
+//! ([`client_ip::ClientIp`]); server functions are limited per minute ([`rate_limit`]).
 
 mod assets;
+pub mod client_ip;
 mod health;
+pub mod rate_limit;
 mod request_id;
 pub mod security;
 
@@ -57,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), assets::pkg_service(&state.leptos_options))
         .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, fallback_shell))
+        .layer(axum::middleware::from_fn_with_state(state.rate_limiter.clone(), rate_limit::limit_server_functions))
         .layer(sessions(&state))
         .layer(axum::middleware::from_fn({
             let secure = state.config.public_url_is_https();
@@ -66,6 +70,7 @@ pub fn router(state: AppState) -> Router {
             security::SameOrigin::for_config(&state.config),
             security::same_origin_only,
         ))
+        .layer(axum::middleware::from_fn_with_state(state.config.trusted_proxy_hops, client_ip::attach))
         .layer(middleware)
         .with_state(state)
 }

@@ -4,14 +4,19 @@ use leptos::{ev, prelude::*};
 
 use super::stream::Request;
 use crate::features::threads::model::SOURCE_MAX_CHARS;
-use crate::features::threads::offline::{MAX_POSTS, Tone};
+use crate::features::threads::offline::{MAX_POSTS, MIN_POSTS, Tone};
+use crate::features::threads::packer::Numbering;
 use crate::ui::form::{BUTTON, BUTTON_SECONDARY};
 
 pub const INPUT: &str = "mt-1 block min-h-11 w-full rounded-md border border-slate-400 bg-white px-3 dark:border-slate-600 dark:bg-slate-900";
 
-/// Tones offered, in this order (those the server knows).
-const TONES: &[&str] = &["neutral", "casual", "professional", "enthusiastic", "witty"];
-const NUMBERINGS: &[(&str, &str)] = &[("1/7", "1/7, 2/7, …"), ("1.", "1., 2., …"), ("none", "None")];
+fn numbering_label(numbering: Numbering) -> &'static str {
+    match numbering {
+        Numbering::Fraction => "1/7, 2/7, …",
+        Numbering::Dot => "1., 2., …",
+        Numbering::None => "None",
+    }
+}
 
 /// "50,000"
 pub fn grouped(n: usize) -> String {
@@ -33,9 +38,9 @@ pub fn ThreadForm(
     on_cancel: Callback<()>,
 ) -> impl IntoView {
     let source = RwSignal::new(String::new());
-    let tone = RwSignal::new("neutral".to_string());
+    let tone = RwSignal::new(Tone::default().as_str().to_string());
     let posts = RwSignal::new("auto".to_string());
-    let numbering = RwSignal::new("1/7".to_string());
+    let numbering = RwSignal::new(Numbering::default().as_str().to_string());
     let chars = Memo::new(move |_| source.with(|s| s.chars().count()));
     let too_long = move || chars.get() > SOURCE_MAX_CHARS;
     let submit = move |e: ev::SubmitEvent| {
@@ -66,15 +71,11 @@ pub fn ThreadForm(
             </div>
         }
     };
-    let tones = TONES
-        .iter()
-        .filter_map(|t| t.parse::<Tone>().ok())
-        .map(|t| (t.as_str().to_string(), t.label().to_string()))
-        .collect();
+    let tones = Tone::ALL.iter().map(|t| (t.as_str().to_string(), t.label().to_string())).collect();
     let counts = std::iter::once(("auto".to_string(), "Auto".to_string()))
-        .chain((2..=MAX_POSTS).map(|n| (n.to_string(), n.to_string())))
+        .chain((MIN_POSTS..=MAX_POSTS).map(|n| (n.to_string(), n.to_string())))
         .collect();
-    let numberings = NUMBERINGS.iter().map(|(v, t)| (v.to_string(), t.to_string())).collect();
+    let numberings = Numbering::ALL.iter().map(|n| (n.as_str().to_string(), numbering_label(*n).to_string())).collect();
 
     view! {
         <form on:submit=submit novalidate aria-labelledby="thread-form-title">
