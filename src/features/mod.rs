@@ -4,9 +4,9 @@
 //! Planned homes: `billing`, `marketplace`.
 
 pub mod accounts;
+pub mod admin;
 #[cfg(feature = "ssr")]
 pub mod ai;
-pub mod admin;
 pub mod email;
 pub mod quotas;
 pub mod status;

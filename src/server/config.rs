@@ -240,11 +240,15 @@ pub const VARS: &[VarSpec] = &[
         secret: false,
         default: Some("3"),
         description: "Retries of an AI request after 429, 5xx or a connection failure, before any text arrived (0–10).",
+    },
+    VarSpec {
         name: "URL_IMPORT_PORTS",
         required: false,
         secret: false,
         default: Some("80,443"),
         description: "Ports an imported article link may use (comma-separated); every other port is refused.",
+    },
+    VarSpec {
         name: "REQUESTS_PER_MINUTE",
         required: false,
         secret: false,
@@ -748,6 +752,8 @@ fn ai_config<F: Fn(&str) -> Option<String>>(
         max_retries: max_retries?,
         retry_base: AI_RETRY_BASE,
     })
+}
+
 fn rate_limit_config<F: Fn(&str) -> Option<String>>(
     vars: &Vars<'_, F>,
     lookup: &F,
@@ -1112,11 +1118,17 @@ mod tests {
     fn ai_auto_prefers_openai_then_anthropic() {
         let c = parse(&[DB, ("OPENAI_API_KEY", "sk-o"), ("ANTHROPIC_API_KEY", "sk-a")]).expect("valid");
         let AiBackend::OpenAi(e) = c.ai.backend else { panic!("expected OpenAI: {:?}", c.ai.backend) };
-        assert_eq!((e.api_key.as_str(), e.base_url.as_str(), e.model.as_str()), ("sk-o", "https://api.openai.com/v1", "gpt-4o-mini"));
+        assert_eq!(
+            (e.api_key.as_str(), e.base_url.as_str(), e.model.as_str()),
+            ("sk-o", "https://api.openai.com/v1", "gpt-4o-mini")
+        );
 
         let c = parse(&[DB, ("ANTHROPIC_API_KEY", "sk-a"), ("OPENAI_API_KEY", "  ")]).expect("valid");
         let AiBackend::Anthropic(e) = c.ai.backend else { panic!("expected Anthropic: {:?}", c.ai.backend) };
-        assert_eq!((e.api_key.as_str(), e.base_url.as_str(), e.model.as_str()), ("sk-a", "https://api.anthropic.com/v1", "claude-haiku-4-5"));
+        assert_eq!(
+            (e.api_key.as_str(), e.base_url.as_str(), e.model.as_str()),
+            ("sk-a", "https://api.anthropic.com/v1", "claude-haiku-4-5")
+        );
     }
 
     #[test]
@@ -1137,7 +1149,10 @@ mod tests {
         let AiBackend::Anthropic(e) = &c.ai.backend else { panic!("expected Anthropic: {:?}", c.ai.backend) };
         assert_eq!(e.base_url, "http://127.0.0.1:9/v1", "trailing slash dropped");
         assert_eq!(e.model, "claude-sonnet-4-5");
-        assert_eq!((c.ai.timeout, c.ai.connect_timeout, c.ai.idle_timeout), (Duration::from_secs(5), Duration::from_secs(2), Duration::from_secs(3)));
+        assert_eq!(
+            (c.ai.timeout, c.ai.connect_timeout, c.ai.idle_timeout),
+            (Duration::from_secs(5), Duration::from_secs(2), Duration::from_secs(3))
+        );
         assert_eq!(c.ai.max_retries, 0);
 
         let c = parse(&[DB, ("AI_PROVIDER", "offline"), ("OPENAI_API_KEY", "sk-o")]).expect("valid");
@@ -1190,6 +1205,9 @@ mod tests {
         assert!(shown.contains("gpt-4o-mini"), "{shown}");
         let c = parse(&[DB, ("ANTHROPIC_API_KEY", "sk-ant-secret")]).expect("valid");
         assert!(!format!("{c:?}").contains("sk-ant-secret"));
+    }
+
+    #[test]
     fn url_import_ports() {
         assert_eq!(parse(&[DB]).expect("valid").url_import_ports, [80, 443]);
         let c = parse(&[DB, ("URL_IMPORT_PORTS", " 443, 8443 ,443,")]).expect("valid");
@@ -1198,6 +1216,9 @@ mod tests {
             let e = parse(&[DB, ("URL_IMPORT_PORTS", bad)]).unwrap_err();
             assert_eq!(vars_named(&e), ["URL_IMPORT_PORTS"], "{bad:?}");
         }
+    }
+
+    #[test]
     fn rate_limit_defaults_and_values() {
         let c = parse(&[DB]).expect("valid");
         assert_eq!(c.rate_limit.requests_per_minute.get(), 100);

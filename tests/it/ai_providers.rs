@@ -2,7 +2,7 @@
 //! timeouts and the rule that nothing is retried once text has been streamed.
 
 use crate::fake_ai::{FakeAi, INPUT_TOKENS, Reply};
-use futures_util::StreamExt;
+use futures_util::{StreamExt, future::join_all};
 use std::{
     sync::Arc,
     time::{Duration, Instant},
@@ -105,7 +105,10 @@ async fn both_providers_stream_text_as_it_comes_and_end_with_usage() {
         );
         let first_text = items[0].0 - started;
         let all = items.last().unwrap().0 - started;
-        assert!(first_text + Duration::from_millis(500) < all, "{which:?}: streamed, not buffered ({first_text:?} vs {all:?})");
+        assert!(
+            first_text + Duration::from_millis(500) < all,
+            "{which:?}: streamed, not buffered ({first_text:?} vs {all:?})"
+        );
         assert_eq!(split_posts(&text_of(&items)).len(), 3);
         assert_eq!(fake.attempts(), 1);
     }
@@ -160,7 +163,8 @@ async fn anthropic_is_sent_the_model_the_key_and_a_streaming_request() {
 
 #[tokio::test]
 async fn a_429_is_retried_after_the_wait_it_asks_for() {
-    for which in BOTH {
+    // Both at once: each waits on purpose.
+    join_all(BOTH.map(|which| async move {
         let fake = FakeAi::start().await;
         fake.script([Reply::rate_limited(1), Reply::text("Worth the wait.", 2)]);
         let config = config(which, &fake);
@@ -172,12 +176,15 @@ async fn a_429_is_retried_after_the_wait_it_asks_for() {
         let waited = requests[1].at - requests[0].at;
         assert!(waited >= Duration::from_secs(1), "{which:?}: Retry-After honoured, waited {waited:?}");
         assert!(waited < Duration::from_millis(1800), "{which:?}: not much more, waited {waited:?}");
-    }
+    }))
+    .await;
 }
 
 #[tokio::test]
 async fn server_errors_and_overload_are_retried() {
-    for (which, failure) in [(Which::OpenAi, 500), (Which::OpenAi, 503), (Which::Anthropic, 500), (Which::Anthropic, 529)] {
+    for (which, failure) in
+        [(Which::OpenAi, 500), (Which::OpenAi, 503), (Which::Anthropic, 500), (Which::Anthropic, 529)]
+    {
         let fake = FakeAi::start().await;
         fake.script([Reply::status(failure), Reply::status(failure), Reply::text("Third time lucky.", 3)]);
         let config = config(which, &fake);
@@ -247,10 +254,15 @@ async fn an_error_event_after_text_ends_the_stream_with_that_error() {
 
 #[tokio::test]
 async fn a_provider_that_never_answers_times_out_within_the_total_limit() {
-    for which in BOTH {
+    // Both at once: each waits on purpose.
+    join_all(BOTH.map(|which| async move {
         let fake = FakeAi::start().await;
         fake.set_default(Reply::Hang);
-        let config = AiConfig { timeout: Duration::from_millis(1500), idle_timeout: Duration::from_millis(400), ..config(which, &fake) };
+        let config = AiConfig {
+            timeout: Duration::from_millis(1500),
+            idle_timeout: Duration::from_millis(400),
+            ..config(which, &fake)
+        };
         let started = Instant::now();
         let error = provider(&config).stream(prompt()).await.err().expect("times out");
         let took = started.elapsed();
@@ -258,7 +270,8 @@ async fn a_provider_that_never_answers_times_out_within_the_total_limit() {
         assert!(took >= Duration::from_millis(1100), "{which:?}: used the time it had ({took:?})");
         assert!(took < Duration::from_millis(2200), "{which:?}: total limit kept ({took:?})");
         assert!(fake.attempts() >= 2, "{which:?}: a silent provider is tried again while time is left");
-    }
+    }))
+    .await;
 }
 
 #[tokio::test]
@@ -314,7 +327,11 @@ async fn a_retry_after_beyond_the_time_left_fails_at_once() {
 #[tokio::test]
 async fn dropping_the_stream_closes_the_connection() {
     let fake = FakeAi::start().await;
-    fake.script([Reply::Stream { text: "one two three four five six".into(), pieces: 6, delay: Duration::from_millis(100) }]);
+    fake.script([Reply::Stream {
+        text: "one two three four five six".into(),
+        pieces: 6,
+        delay: Duration::from_millis(100),
+    }]);
     let config = config(Which::OpenAi, &fake);
     let mut stream = provider(&config).stream(prompt()).await.expect("starts");
     assert!(matches!(stream.next().await, Some(Ok(Chunk::Text(_)))));
@@ -351,4 +368,21 @@ async fn the_offline_provider_is_deterministic_and_offline() {
     let (first, second) = (chunks(first), chunks(second));
     assert_eq!(first, second);
     assert!(matches!(first.last(), Some(Chunk::Usage(Usage { estimated: true, .. }))));
+}
+
+#[tokio::test]
+async fn the_provider_configured_by_variables_reaches_its_base_url() {
+    let fake = FakeAi::start().await;
+    let base = format!("{}/", fake.base_url); // as an operator might write it
+    let config = crate::helpers::config_with(&[
+        ("OPENAI_API_KEY", OPENAI_KEY),
+        ("ANTHROPIC_API_KEY", ANTHROPIC_KEY),
+        ("ANTHROPIC_BASE_URL", &base),
+        ("AI_PROVIDER", "anthropic"),
+    ]);
+    let provider = provider(&config.ai);
+    assert_eq!((provider.name().as_str(), provider.model()), ("anthropic", "claude-haiku-4-5"));
+    let items = drain(provider.stream(prompt()).await.expect("starts")).await;
+    assert_eq!(text_of(&items), "The default answer.");
+    assert_eq!(fake.requests()[0].path, "/v1/messages");
 }

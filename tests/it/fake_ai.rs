@@ -192,7 +192,7 @@ enum Frame {
 /// The opening frames and the first `after` text pieces of an answer.
 fn partial(api: Api, model: &str, text: &str, pieces: usize, after: usize) -> Vec<Frame> {
     let head = match api {
-        Api::OpenAi => 1,  // the role chunk
+        Api::OpenAi => 1,    // the role chunk
         Api::Anthropic => 3, // message_start, content_block_start, ping
     };
     answer_frames(api, model, text, pieces)
@@ -206,9 +206,7 @@ fn partial(api: Api, model: &str, text: &str, pieces: usize, after: usize) -> Ve
 fn split(text: &str, pieces: usize) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
     let pieces = pieces.clamp(1, chars.len().max(1));
-    (0..pieces)
-        .map(|i| chars[i * chars.len() / pieces..(i + 1) * chars.len() / pieces].iter().collect())
-        .collect()
+    (0..pieces).map(|i| chars[i * chars.len() / pieces..(i + 1) * chars.len() / pieces].iter().collect()).collect()
 }
 
 /// Every SSE frame of a complete answer, as the real API sends them.
@@ -230,10 +228,11 @@ fn answer_frames(api: Api, model: &str, text: &str, pieces: usize) -> Vec<String
                 });
                 format!("data: {chunk}\n\n")
             };
-            let choice = |delta: Value, finish: Value| {
-                json!([{ "index": 0, "delta": delta, "logprobs": null, "finish_reason": finish }])
-            };
-            let mut frames = vec![chunk(choice(json!({"role": "assistant", "content": "", "refusal": null}), Value::Null), Value::Null)];
+            let choice = |delta: Value, finish: Value| json!([{ "index": 0, "delta": delta, "logprobs": null, "finish_reason": finish }]);
+            let mut frames = vec![chunk(
+                choice(json!({"role": "assistant", "content": "", "refusal": null}), Value::Null),
+                Value::Null,
+            )];
             frames.extend(parts.iter().map(|p| chunk(choice(json!({ "content": p }), Value::Null), Value::Null)));
             frames.push(chunk(choice(json!({}), json!("stop")), Value::Null));
             frames.push(chunk(
@@ -355,6 +354,9 @@ fn event_stream(fake: &FakeAi, frames: Vec<Frame>) -> Response {
                 Some((Ok(Bytes::from(data)), (frames, watch)))
             }
             Some(Frame::Cut) => {
+                // Lets the server flush what was sent: hyper drops unflushed bytes when a body
+                // fails, and a real cut loses only what comes after.
+                tokio::time::sleep(Duration::from_millis(50)).await;
                 watch.complete.set(true);
                 Some((Err(std::io::Error::other("connection dropped by the fake")), (frames, watch)))
             }

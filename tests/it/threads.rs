@@ -45,7 +45,8 @@ async fn a_visitor_gets_a_streamed_thread_within_the_limit_and_it_is_logged(pool
         let numbered = threadr::features::threads::packer::numbered(post, i, total, Default::default());
         assert!(x_length(&numbered).weighted_length <= 280, "post {i} too long: {numbered}");
     }
-    let indexes: Vec<u64> = events.iter().filter(|e| e["type"] == "post").map(|e| e["index"].as_u64().unwrap()).collect();
+    let indexes: Vec<u64> =
+        events.iter().filter(|e| e["type"] == "post").map(|e| e["index"].as_u64().unwrap()).collect();
     assert_eq!(indexes, (0..total as u64).collect::<Vec<_>>(), "in order, each once");
     let done = events.last().unwrap();
     assert_eq!(done["type"], "done");
@@ -179,7 +180,8 @@ async fn a_members_thread_is_saved_edited_and_listed_only_for_them(pool: PgPool)
 
     // The editor saves; an old version (another tab) is refused; an over-long post is refused.
     let save = |posts: Vec<String>, version: &str| {
-        let mut form: Vec<(String, String)> = vec![("id".into(), id.clone()), ("numbering".into(), "1/7".into()), ("version".into(), version.into())];
+        let mut form: Vec<(String, String)> =
+            vec![("id".into(), id.clone()), ("numbering".into(), "1/7".into()), ("version".into(), version.into())];
         form.extend(posts.into_iter().enumerate().map(|(i, p)| (format!("posts[{i}]"), p)));
         form
     };
@@ -200,8 +202,12 @@ async fn a_members_thread_is_saved_edited_and_listed_only_for_them(pool: PgPool)
     assert_eq!(res.status(), 404, "Bob cannot overwrite it");
 
     // History: rename, duplicate, search, delete and undo.
-    let renamed: Value =
-        app.call_as("threads/rename", &[("id", &id), ("title", "  My Rust  thread ")], Some(&ada)).await.json().await.unwrap();
+    let renamed: Value = app
+        .call_as("threads/rename", &[("id", &id), ("title", "  My Rust  thread ")], Some(&ada))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(renamed["title"], "My Rust thread");
     let copy: Value = app.call_as("threads/duplicate", &[("id", &id)], Some(&ada)).await.json().await.unwrap();
     assert_eq!(copy["title"], "Copy of My Rust thread");
@@ -217,7 +223,8 @@ async fn a_members_thread_is_saved_edited_and_listed_only_for_them(pool: PgPool)
     assert_eq!(history("copy of").await["total"], 1);
     assert_eq!(history("Second").await["total"], 2, "posts are searched too");
     assert_eq!(history("100%_").await["total"], 0, "LIKE wildcards are literal");
-    let bobs: Value = app.call_as("threads/history", &[("query", ""), ("page", "1")], Some(&bob)).await.json().await.unwrap();
+    let bobs: Value =
+        app.call_as("threads/history", &[("query", ""), ("page", "1")], Some(&bob)).await.json().await.unwrap();
     assert_eq!(bobs["total"], 0);
 
     assert_eq!(app.call_as("threads/delete", &[("id", &id)], Some(&bob)).await.status(), 404);

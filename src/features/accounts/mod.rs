@@ -36,12 +36,12 @@ pub mod tokens;
 pub use addresses::{ADDRESSES_MAX, Address, AddressInput, AddressesPage, country_name};
 #[cfg(feature = "ssr")]
 pub use admin_cli::{CreateAdminError, create_admin};
-#[cfg(feature = "ssr")]
-pub use db::user_by_email;
 pub use api::{
     ConfirmEmail, ForgotPassword, LINK_INVALID, MAGIC_LINK_SENT, RESET_SENT, RequestMagicLink, ResetPassword,
     SIGN_IN_FAILED, SIGN_UP_DONE, SignIn, SignOut, SignOutEverywhere, SignUp, UseMagicLink, WhoAmI,
 };
+#[cfg(feature = "ssr")]
+pub use db::user_by_email;
 pub use model::{CurrentUser, EMAIL_MAX, EmailAddress, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, Role, parse_display_name};
 pub use pages::{
     AccountMenu, ForgotPasswordPage, MagicLinkPage, ResetPasswordPage, SignInPage, SignUpPage, VerifyEmailPage,

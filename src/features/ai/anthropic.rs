@@ -42,8 +42,7 @@ impl Provider for Anthropic {
 
     async fn stream(&self, prompt: Prompt) -> Result<ChunkStream, AiError> {
         let url = format!("{}/messages", self.endpoint.base_url);
-        let mut key = HeaderValue::from_str(&self.endpoint.api_key)
-            .map_err(|_| AiError::Auth { status: 0 })?;
+        let mut key = HeaderValue::from_str(&self.endpoint.api_key).map_err(|_| AiError::Auth { status: 0 })?;
         // Keeps the key out of reqwest's Debug output.
         key.set_sensitive(true);
         let body = json!({
@@ -54,11 +53,7 @@ impl Provider for Anthropic {
             "stream": true,
         });
         let send = || {
-            self.http
-                .post(&url)
-                .header("x-api-key", key.clone())
-                .header("anthropic-version", API_VERSION)
-                .json(&body)
+            self.http.post(&url).header("x-api-key", key.clone()).header("anthropic-version", API_VERSION).json(&body)
         };
         stream::start(self.limits, send, AnthropicWire::default, map_status, prompt.text_chars()).await
     }
@@ -73,11 +68,19 @@ struct AnthropicWire {
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum EventData {
-    MessageStart { message: MessageStart },
-    ContentBlockDelta { delta: Delta },
-    MessageDelta { usage: Option<OutputUsage> },
+    MessageStart {
+        message: MessageStart,
+    },
+    ContentBlockDelta {
+        delta: Delta,
+    },
+    MessageDelta {
+        usage: Option<OutputUsage>,
+    },
     MessageStop,
-    Error { error: ErrorField },
+    Error {
+        error: ErrorField,
+    },
     #[serde(other)]
     Other,
 }
@@ -169,13 +172,28 @@ mod tests {
     fn a_whole_message_stream() {
         let mut wire = AnthropicWire::default();
         let steps = [
-            event("message_start", r#"{"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","content":[],"model":"claude-haiku-4-5","stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":25,"output_tokens":1}}}"#),
-            event("content_block_start", r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#),
+            event(
+                "message_start",
+                r#"{"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","content":[],"model":"claude-haiku-4-5","stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":25,"output_tokens":1}}}"#,
+            ),
+            event(
+                "content_block_start",
+                r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#,
+            ),
             event("ping", r#"{"type": "ping"}"#),
-            event("content_block_delta", r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}}"#),
-            event("content_block_delta", r#"{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{"}}"#),
+            event(
+                "content_block_delta",
+                r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}}"#,
+            ),
+            event(
+                "content_block_delta",
+                r#"{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{"}}"#,
+            ),
             event("content_block_stop", r#"{"type":"content_block_stop","index":0}"#),
-            event("message_delta", r#"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":15}}"#),
+            event(
+                "message_delta",
+                r#"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":15}}"#,
+            ),
             event("brand_new_event", r#"{"type":"brand_new_event"}"#),
         ];
         let texts: Vec<String> = steps
@@ -194,7 +212,10 @@ mod tests {
     fn errors_in_the_stream_and_in_bodies() {
         let mut wire = AnthropicWire::default();
         let e = wire
-            .event(&event("error", r#"{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}"#))
+            .event(&event(
+                "error",
+                r#"{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}"#,
+            ))
             .err()
             .unwrap();
         assert_eq!(e.class(), "overloaded");

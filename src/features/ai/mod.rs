@@ -14,6 +14,7 @@ mod offline;
 mod openai;
 mod posts;
 mod prompt;
+pub mod request_log;
 mod retry;
 mod stream;
 

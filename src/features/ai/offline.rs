@@ -95,7 +95,8 @@ mod tests {
                 Chunk::Text("Six.".into()),
             ]
         );
-        let text: String = chunks.iter().filter_map(|c| if let Chunk::Text(t) = c { Some(t.as_str()) } else { None }).collect();
+        let text: String =
+            chunks.iter().filter_map(|c| if let Chunk::Text(t) = c { Some(t.as_str()) } else { None }).collect();
         assert_eq!(split_posts(&text), ["One two.", "Three four five.", "Six."]);
         assert_eq!(
             chunks[3],

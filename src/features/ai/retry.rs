@@ -37,9 +37,7 @@ pub(super) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         let value = headers.get(name)?.to_str().ok()?.trim().parse::<f64>().ok()?;
         (value.is_finite() && value >= 0.0).then_some(value)
     };
-    let wait = number("retry-after-ms")
-        .map(|ms| ms / 1000.0)
-        .or_else(|| number("retry-after"))?;
+    let wait = number("retry-after-ms").map(|ms| ms / 1000.0).or_else(|| number("retry-after"))?;
     Some(Duration::from_secs_f64(wait.min(RETRY_AFTER_MAX)))
 }
 

@@ -71,7 +71,12 @@ pub(super) async fn start<W: Wire>(
         if wait > retry::RETRY_AFTER_CAP || Instant::now() + wait >= deadline {
             return Err(error);
         }
-        tracing::info!(class = error.class(), retry = retries + 1, wait_ms = wait.as_millis() as u64, "AI request failed; retrying");
+        tracing::info!(
+            class = error.class(),
+            retry = retries + 1,
+            wait_ms = wait.as_millis() as u64,
+            "AI request failed; retrying"
+        );
         tokio::time::sleep(wait).await;
         retries += 1;
     }

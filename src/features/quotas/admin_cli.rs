@@ -36,7 +36,8 @@ pub async fn grant_premium(
     let mut tx = pool.begin().await?;
     entitlement::grant(&mut *tx, user.id, plan, ends_at, "granted with threadr grant-premium").await?;
     let detail = serde_json::json!({ "plan": plan.as_str(), "days": days, "ends_at": ends_at, "by": "cli" });
-    audit::record(&mut *tx, "premium_granted", Some(user.id), Some(&user.email), &audit::Origin::default(), detail).await?;
+    audit::record(&mut *tx, "premium_granted", Some(user.id), Some(&user.email), &audit::Origin::default(), detail)
+        .await?;
     tx.commit().await?;
     Ok(format!("{} has {} until {}", user.email, plan.label(), ends_at.format("%Y-%m-%d %H:%M UTC")))
 }
@@ -47,7 +48,8 @@ pub async fn revoke_premium(pool: &PgPool, email: &str, now: DateTime<Utc>) -> R
     let mut tx = pool.begin().await?;
     let ended = entitlement::revoke_grants(&mut *tx, user.id, now).await?;
     let detail = serde_json::json!({ "grants_ended": ended, "by": "cli" });
-    audit::record(&mut *tx, "premium_revoked", Some(user.id), Some(&user.email), &audit::Origin::default(), detail).await?;
+    audit::record(&mut *tx, "premium_revoked", Some(user.id), Some(&user.email), &audit::Origin::default(), detail)
+        .await?;
     tx.commit().await?;
     Ok(match ended {
         0 => format!("{} had no grant in force; nothing changed", user.email),

@@ -17,6 +17,8 @@ pub use api::{GetUsage, get_usage};
 pub use model::{LimitLeft, Plan, UsageSummary};
 
 #[cfg(feature = "ssr")]
+pub use api::{Caller, caller};
+#[cfg(feature = "ssr")]
 pub use entitlement::{entitlement, grant, revoke_grants};
 #[cfg(feature = "ssr")]
 pub use ip_hash::anon_ip_hash;

@@ -46,11 +46,8 @@ impl Metric {
         let midnight = |y, m, d| Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).single().unwrap_or(now);
         match self {
             Self::AiRequestsHour => {
-                let start = now
-                    .with_minute(0)
-                    .and_then(|t| t.with_second(0))
-                    .and_then(|t| t.with_nanosecond(0))
-                    .unwrap_or(now);
+                let start =
+                    now.with_minute(0).and_then(|t| t.with_second(0)).and_then(|t| t.with_nanosecond(0)).unwrap_or(now);
                 (start, start + Duration::hours(1))
             }
             Self::GenerationsDay => {
@@ -59,7 +56,11 @@ impl Metric {
             }
             Self::GenerationsMonth => {
                 let start = midnight(now.year(), now.month(), 1);
-                let next = if now.month() == 12 { midnight(now.year() + 1, 1, 1) } else { midnight(now.year(), now.month() + 1, 1) };
+                let next = if now.month() == 12 {
+                    midnight(now.year() + 1, 1, 1)
+                } else {
+                    midnight(now.year(), now.month() + 1, 1)
+                };
                 (start, next)
             }
         }
@@ -143,14 +144,13 @@ pub async fn summary(db: &PgPool, subject: &Subject, plan: Plan, now: DateTime<U
     let mut left = Vec::new();
     for (metric, limit) in counters(plan, true) {
         let (start, resets_at) = metric.window(now);
-        let used: Option<i32> = sqlx::query_scalar(
-            "SELECT used FROM quota_usage WHERE subject = $1 AND metric = $2 AND window_start = $3",
-        )
-        .bind(&key)
-        .bind(metric.as_str())
-        .bind(start)
-        .fetch_optional(db)
-        .await?;
+        let used: Option<i32> =
+            sqlx::query_scalar("SELECT used FROM quota_usage WHERE subject = $1 AND metric = $2 AND window_start = $3")
+                .bind(&key)
+                .bind(metric.as_str())
+                .bind(start)
+                .fetch_optional(db)
+                .await?;
         left.push(LimitLeft { used: used.unwrap_or(0).max(0) as u32, limit, resets_at });
     }
     let mut left = left.into_iter();

@@ -26,12 +26,20 @@ pub async fn generate_thread(
 
 /// Saves a thread made on the page (a visitor's, after they signed up; or a pasted one).
 #[server(prefix = "/api", endpoint = "threads/create")]
-pub async fn create_thread(posts: Vec<String>, numbering: String, title: Option<String>) -> Result<ThreadDoc, AppError> {
-    use super::{db, model::{ValidPosts, parse_title}};
+pub async fn create_thread(
+    posts: Vec<String>,
+    numbering: String,
+    title: Option<String>,
+) -> Result<ThreadDoc, AppError> {
+    use super::{
+        db,
+        model::{ValidPosts, parse_title},
+    };
     let me = crate::features::accounts::session::require_user().await?;
     let numbering = numbering.parse().map_err(|_| AppError::invalid("Choose a numbering style from the list."))?;
     let posts = ValidPosts::parse(posts, numbering).map_err(AppError::invalid)?;
-    let title = title.filter(|t| !t.trim().is_empty()).map(|t| parse_title(&t)).transpose().map_err(AppError::invalid)?;
+    let title =
+        title.filter(|t| !t.trim().is_empty()).map(|t| parse_title(&t)).transpose().map_err(AppError::invalid)?;
     let state = crate::server::state::app_state()?;
     Ok(db::create(&state.db, &me, &posts, numbering, title.as_deref(), None).await?)
 }
@@ -54,7 +62,7 @@ pub async fn save_thread(id: Uuid, posts: Vec<String>, numbering: String, versio
     let state = crate::server::state::app_state()?;
     match db::save(&state.db, &me, id, &posts, numbering, version).await? {
         db::SaveOutcome::Saved(doc) => Ok(doc),
-        db::SaveOutcome::Conflict(_) => Err(AppError::invalid(
+        db::SaveOutcome::Conflict => Err(AppError::invalid(
             "This thread was changed in another tab or window. Reload to see the latest version.",
         )),
         db::SaveOutcome::Missing => Err(AppError::NotFound),

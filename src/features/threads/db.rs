@@ -108,7 +108,7 @@ pub async fn save(
     Ok(match saved {
         Some(row) => SaveOutcome::Saved(row.into()),
         None => match get(db, me, id).await? {
-            Some(current) => SaveOutcome::Conflict(current),
+            Some(_) => SaveOutcome::Conflict,
             None => SaveOutcome::Missing,
         },
     })
@@ -116,8 +116,8 @@ pub async fn save(
 
 pub enum SaveOutcome {
     Saved(ThreadDoc),
-    /// Another tab saved first; this is what is stored now.
-    Conflict(ThreadDoc),
+    /// Another tab saved first; nothing was overwritten.
+    Conflict,
     Missing,
 }
 
@@ -151,20 +151,19 @@ pub async fn duplicate(db: &PgPool, me: &Member, id: Uuid) -> Result<Option<Thre
 /// Marks the thread deleted (undo brings it back) and purges the member's older deletions.
 pub async fn delete(db: &PgPool, me: &Member, id: Uuid) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin().await?;
-    sqlx::query(
-        "DELETE FROM threads WHERE user_id = $1 AND deleted_at < now() - make_interval(secs => $2)",
-    )
-    .bind(me.id)
-    .bind(UNDO_SECS)
-    .execute(&mut *tx)
-    .await?;
-    let done = sqlx::query("UPDATE threads SET deleted_at = now() WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL")
-        .bind(id)
+    sqlx::query("DELETE FROM threads WHERE user_id = $1 AND deleted_at < now() - make_interval(secs => $2)")
         .bind(me.id)
+        .bind(UNDO_SECS)
         .execute(&mut *tx)
-        .await?
-        .rows_affected()
-        == 1;
+        .await?;
+    let done =
+        sqlx::query("UPDATE threads SET deleted_at = now() WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL")
+            .bind(id)
+            .bind(me.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
     tx.commit().await?;
     Ok(done)
 }

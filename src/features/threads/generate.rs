@@ -2,7 +2,7 @@
 //! streamed, every post held to X's limit by the server, the request logged, the member's
 //! thread saved — and the reservation given back when nothing came out.
 
-use futures::StreamExt;
+use futures_util::StreamExt;
 use leptos::server_fn::codec::TextStream;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -47,7 +47,10 @@ pub async fn start(state: AppState, request: ThreadRequest) -> Result<TextStream
     };
     let (tx, rx) = mpsc::channel(BUFFER);
     tokio::spawn(run(state, caller, reservation, request, source, stream, tx, started));
-    Ok(TextStream::new(tokio_stream::wrappers::ReceiverStream::new(rx)))
+    Ok(TextStream::new(futures_util::stream::unfold(
+        rx,
+        |mut rx| async move { rx.recv().await.map(|line| (line, rx)) },
+    )))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -96,13 +99,12 @@ async fn run(
         }
     }
     drop(stream);
-    if !cancelled && failure.is_none() {
-        for post in splitter.finish() {
-            if !out.post(post).await {
-                cancelled = true;
-                break;
-            }
-        }
+    if !cancelled
+        && failure.is_none()
+        && let Some(post) = splitter.finish()
+        && !out.post(post).await
+    {
+        cancelled = true;
     }
     let produced = !out.posts.is_empty();
     if !produced {
@@ -122,11 +124,8 @@ async fn run(
         return;
     }
     if let Some(e) = &failure {
-        let message = if produced {
-            format!("{} The posts above are kept.", unavailable(e))
-        } else {
-            unavailable(e).to_string()
-        };
+        let message =
+            if produced { format!("{} The posts above are kept.", unavailable(e)) } else { unavailable(e).to_string() };
         out.send(&GenerationEvent::Error { message }).await;
         return;
     }
@@ -207,7 +206,7 @@ struct Log {
 impl Log {
     fn new(state: &AppState, caller: &Caller, provider: &dyn Provider, started: Instant) -> Self {
         let (user_id, anon_ip_hash) = match &caller.subject {
-            quotas::Subject::User(id) => (Some(*id), None),
+            quotas::Subject::User(id) => (Some(id.to_owned()), None),
             quotas::Subject::Anonymous(hash) => (None, Some(hash.clone())),
         };
         Self {

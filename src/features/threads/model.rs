@@ -276,7 +276,10 @@ mod tests {
 
     #[test]
     fn titles() {
-        assert_eq!(title_from(&["Rust makes systems programming friendly and fast for everyone who tries it".into()]), "Rust makes systems programming friendly and fast for");
+        assert_eq!(
+            title_from(&["Rust makes systems programming friendly and fast for everyone who tries it".into()]),
+            "Rust makes systems programming friendly and fast for"
+        );
         assert_eq!(title_from(&[]), "Untitled thread");
         assert_eq!(parse_title("  My   thread ").unwrap(), "My thread");
         assert!(parse_title(" ").is_err());

@@ -122,7 +122,8 @@ pub fn write_thread(source: &str, options: &ThreadOptions) -> Vec<String> {
         return Vec::new();
     }
     let scores = scores(&document, &sentences);
-    let hook = (0..sentences.len().min(3)).max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a))).unwrap_or(0);
+    let hook =
+        (0..sentences.len().min(3)).max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a))).unwrap_or(0);
     let rest = packer::select(&document, |i| i != hook);
 
     let requested = options.posts.map(|n| usize::from(n).clamp(MIN_POSTS, MAX_POSTS) - 1);

@@ -266,7 +266,12 @@ impl Packer {
                 if longest == word.len() {
                     longest
                 } else {
-                    sentence_ends.iter().rev().copied().find(|&e| e > start && e <= longest && fits(self, e)).unwrap_or(longest)
+                    sentence_ends
+                        .iter()
+                        .rev()
+                        .copied()
+                        .find(|&e| e > start && e <= longest && fits(self, e))
+                        .unwrap_or(longest)
                 }
             } else if !self.current.is_empty() {
                 self.flush();

@@ -62,7 +62,11 @@ fn paragraphs_are_preferred_break_points_and_lines_are_kept() {
     let long = "word ".repeat(40);
     let text = format!("Intro.\n\n{long}\n\n{long}");
     let posts = pack(&text, Numbering::None);
-    assert_eq!(posts, vec![format!("Intro.\n\n{}", long.trim()), long.trim().to_string()], "the second long paragraph no longer fits whole");
+    assert_eq!(
+        posts,
+        vec![format!("Intro.\n\n{}", long.trim()), long.trim().to_string()],
+        "the second long paragraph no longer fits whole"
+    );
 }
 
 #[test]

@@ -120,7 +120,8 @@ mod tests {
 
     #[test]
     fn the_list_knows_qualified_and_unqualified_forms() {
-        for emoji in ["😀", "❤️", "❤", "⌚️", "⌚", "🇺🇸", "👩🏽‍💻", "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "©", "©️"] {
+        for emoji in ["😀", "❤️", "❤", "⌚️", "⌚", "🇺🇸", "👩🏽‍💻", "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "©", "©️"]
+        {
             assert!(is_emoji(emoji), "{emoji}");
         }
         for not in ["😀\u{fe0f}", "🇦🇦", "🏻", "あ", "👨‍🐱"] {

@@ -36,7 +36,13 @@ fn map(domain: &str) -> Option<String> {
     let mut mapped = String::with_capacity(domain.len());
     for c in domain.chars() {
         match c {
-            '\u{00ad}' | '\u{034f}' | '\u{180b}'..='\u{180d}' | '\u{180f}' | '\u{200b}' | '\u{2060}' | '\u{fe00}'..='\u{fe0f}'
+            '\u{00ad}'
+            | '\u{034f}'
+            | '\u{180b}'..='\u{180d}'
+            | '\u{180f}'
+            | '\u{200b}'
+            | '\u{2060}'
+            | '\u{fe00}'..='\u{fe0f}'
             | '\u{e0100}'..='\u{e01ef}' => {}
             '\u{3002}' | '\u{ff0e}' | '\u{ff61}' => mapped.push('.'),
             '\u{ff01}'..='\u{ff5e}' => mapped.extend(char::from_u32(c as u32 - 0xfee0)?.to_lowercase()),

@@ -70,7 +70,10 @@ pub fn x_length(text: &str) -> XLength {
         }
     }
     weighted_length += text_weight(&text[counted_to..]);
-    XLength { weighted_length, valid: !has_invalid_char && weighted_length > 0 && weighted_length <= MAX_WEIGHTED_LENGTH }
+    XLength {
+        weighted_length,
+        valid: !has_invalid_char && weighted_length > 0 && weighted_length <= MAX_WEIGHTED_LENGTH,
+    }
 }
 
 /// The v3 weight of one code point outside URLs and emoji.

@@ -13,8 +13,8 @@
 use super::{MAX_WEIGHTED_LENGTH, URL_WEIGHT, x_length};
 use proptest::prelude::*;
 use twitter_text::ParserBackend;
-use twitter_text::extractor::{Extract, ValidatingExtractor};
 use twitter_text::entity::Type;
+use twitter_text::extractor::{Extract, ValidatingExtractor};
 
 fn config() -> &'static twitter_text_config::Configuration {
     twitter_text_config::config_v3()
@@ -25,9 +25,7 @@ fn config_weight(s: &str) -> usize {
     let config = config();
     let units: i32 = s
         .chars()
-        .map(|c| {
-            config.ranges.iter().find(|r| r.contains(c as i32)).map_or(config.default_weight, |r| r.weight)
-        })
+        .map(|c| config.ranges.iter().find(|r| r.contains(c as i32)).map_or(config.default_weight, |r| r.weight))
         .sum();
     (units / config.scale) as usize
 }
@@ -84,11 +82,19 @@ fn check(text: &str) -> Result<(), TestCaseError> {
             // No two backends agree (`a.bHTTPS://example.com`): the crate has no answer.
             continue;
         }
-        prop_assert!(theirs.contains(&mine), "word {word:?}: ours {mine}, twitter-text (nom+urls, external, pest) {theirs:?}");
+        prop_assert!(
+            theirs.contains(&mine),
+            "word {word:?}: ours {mine}, twitter-text (nom+urls, external, pest) {theirs:?}"
+        );
     }
     // Words count independently: the packer adds up their weights.
     let words_total: usize = text.split([' ', '\n']).map(|w| x_length(w).weighted_length).sum();
-    prop_assert_eq!(ours.weighted_length, words_total + text.matches([' ', '\n']).count(), "words add up in {:?}", text);
+    prop_assert_eq!(
+        ours.weighted_length,
+        words_total + text.matches([' ', '\n']).count(),
+        "words add up in {:?}",
+        text
+    );
     let Some(theirs) = oracles(text) else { return Ok(()) };
     if theirs.iter().all(|&t| t == theirs[0]) {
         prop_assert_eq!(ours.weighted_length, theirs[0], "whole text {:?}", text);
@@ -104,8 +110,34 @@ fn check(text: &str) -> Result<(), TestCaseError> {
 
 /// RGI emoji, as people type them (with and without U+FE0F).
 const EMOJI: &[&str] = &[
-    "😀", "👍", "👍🏽", "👋🏿", "❤️", "❤", "☺", "✌️", "✌🏻", "👨‍👩‍👧‍👦", "👩🏽‍💻", "🧑🏻‍🤝‍🧑🏿", "🏳️‍🌈", "🏴‍☠️",
-    "🏴󠁧󠁢󠁥󠁮󠁧󠁿", "1️⃣", "#⃣", "*️⃣", "©", "®️", "™️", "⌚", "⌚️", "🫶🏼", "🐈‍⬛", "😶‍🌫️", "❤️‍🔥", "🙂‍↔️",
+    "😀",
+    "👍",
+    "👍🏽",
+    "👋🏿",
+    "❤️",
+    "❤",
+    "☺",
+    "✌️",
+    "✌🏻",
+    "👨‍👩‍👧‍👦",
+    "👩🏽‍💻",
+    "🧑🏻‍🤝‍🧑🏿",
+    "🏳️‍🌈",
+    "🏴‍☠️",
+    "🏴󠁧󠁢󠁥󠁮󠁧󠁿",
+    "1️⃣",
+    "#⃣",
+    "*️⃣",
+    "©",
+    "®️",
+    "™️",
+    "⌚",
+    "⌚️",
+    "🫶🏼",
+    "🐈‍⬛",
+    "😶‍🌫️",
+    "❤️‍🔥",
+    "🙂‍↔️",
 ];
 
 /// Flags. Right after another emoji the crate's nom backend reads the regional indicators as
@@ -119,9 +151,24 @@ const FLAGS: &[&str] = &["🇺🇸", "🇯🇵", "🇬🇧", "🇺🇦"];
 const NOT_EMOJI: &[&str] = &[" 😀\u{fe0f}", "\u{200d}", " 🏻", "👨‍🐱", " 🇦🇦", " 🇺", " ✌\u{fe0f}🏻"];
 
 const DOMAINS: &[&str] = &[
-    "example.com", "hello.com", "t.co", "x.com", "bit.ly", "sub.example.co.uk", "test.dev", "my-site.io",
-    "example.notatld", "under_score.example.org", "例え.jp", "bücher.de", "twitter.みんな", "foo.рф", "1.2.3.4",
-    "a.b", "example.com.", "EXAMPLE.COM",
+    "example.com",
+    "hello.com",
+    "t.co",
+    "x.com",
+    "bit.ly",
+    "sub.example.co.uk",
+    "test.dev",
+    "my-site.io",
+    "example.notatld",
+    "under_score.example.org",
+    "例え.jp",
+    "bücher.de",
+    "twitter.みんな",
+    "foo.рф",
+    "1.2.3.4",
+    "a.b",
+    "example.com.",
+    "EXAMPLE.COM",
 ];
 
 fn word() -> impl Strategy<Value = String> {

@@ -189,7 +189,11 @@ fn try_entity(full: &str, input: &str, offset: usize, prev: Option<char>) -> Opt
             let after = &input[len..];
             if !federated
                 && let Some(next) = after.chars().next()
-                && (next == '@' || next == '\u{ff20}' || next == '-' || url::is_latin_accent(next) || after.starts_with("://"))
+                && (next == '@'
+                    || next == '\u{ff20}'
+                    || next == '-'
+                    || url::is_latin_accent(next)
+                    || after.starts_with("://"))
             {
                 return None;
             }
@@ -254,7 +258,9 @@ fn inside_failed_protocol_url(full: &str, offset: usize) -> bool {
     let since = before
         .char_indices()
         .rev()
-        .find(|&(_, c)| matches!(c, ' ' | '\n' | '\r' | '\t') || (!c.is_ascii() && (is_space(c) || is_url_delimiter(c))))
+        .find(|&(_, c)| {
+            matches!(c, ' ' | '\n' | '\r' | '\t') || (!c.is_ascii() && (is_space(c) || is_url_delimiter(c)))
+        })
         .map_or(before, |(i, c)| &before[i + c.len_utf8()..])
         .as_bytes();
     since.iter().position(|&b| b == b':').is_some_and(|colon| since.get(colon + 1..colon + 3) == Some(b"//"))

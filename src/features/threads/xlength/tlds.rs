@@ -11,7 +11,11 @@ const TLDS: &str = include_str!("tlds.txt");
 pub(super) fn is_tld(label: &str) -> bool {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
     let set = SET.get_or_init(|| TLDS.lines().collect());
-    if label.bytes().any(|b| b.is_ascii_uppercase()) { set.contains(label.to_lowercase().as_str()) } else { set.contains(label) }
+    if label.bytes().any(|b| b.is_ascii_uppercase()) {
+        set.contains(label.to_lowercase().as_str())
+    } else {
+        set.contains(label)
+    }
 }
 
 #[cfg(test)]
