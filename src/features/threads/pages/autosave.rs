@@ -127,7 +127,8 @@ pub fn autosave(id: Uuid, posts: RwSignal<Posts>, numbering: Numbering, version:
     });
     // Leaving the page within the second after a change still saves it.
     on_cleanup(move || {
-        if saver.state.try_get_untracked() == Some(SaveState::Saving) && saver.in_flight.try_get_value() == Some(false) {
+        if saver.state.try_get_untracked() == Some(SaveState::Saving) && saver.in_flight.try_get_value() == Some(false)
+        {
             saver.ticket.try_update_value(|t| *t += 1);
             saver.save();
         }

@@ -72,7 +72,8 @@ pub fn Editor(
         });
     };
     let export = move |format: Format| {
-        let content = posts.with_untracked(|p| format.render(&title.get_untracked(), &p.texts(), numbering.get_untracked()));
+        let content =
+            posts.with_untracked(|p| format.render(&title.get_untracked(), &p.texts(), numbering.get_untracked()));
         match browser::download(format.file_name(), format.mime(), &content) {
             Ok(()) => ctx.say(format!("{} downloaded.", format.file_name())),
             Err(e) => toaster.error(e),

@@ -162,7 +162,8 @@ fn Results(found: HistoryPage, query: String, ctx: HistoryCtx) -> impl IntoView 
     let total = found.total;
     let link = |label: &'static str, aria: &'static str, to: Option<String>| match to {
         Some(href) => view! { <A href=href attr:class=BUTTON_SECONDARY attr:aria-label=aria>{label}</A> }.into_any(),
-        None => view! { <span aria-disabled="true" class=format!("{BUTTON_SECONDARY} opacity-50")>{label}</span> }.into_any(),
+        None => view! { <span aria-disabled="true" class=format!("{BUTTON_SECONDARY} opacity-50")>{label}</span> }
+            .into_any(),
     };
     view! {
         <p class="mt-4 text-sm text-slate-700 dark:text-slate-300">

@@ -87,7 +87,9 @@ pub async fn run(request: Request, mut on_event: impl FnMut(GenerationEvent)) ->
     if finished {
         Ok(())
     } else {
-        Err(AppError::invalid("The connection was interrupted before the thread was finished. The posts above are kept."))
+        Err(AppError::invalid(
+            "The connection was interrupted before the thread was finished. The posts above are kept.",
+        ))
     }
 }
 

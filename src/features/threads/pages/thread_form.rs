@@ -23,7 +23,7 @@ pub fn grouped(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -32,11 +32,7 @@ pub fn grouped(n: usize) -> String {
 }
 
 #[component]
-pub fn ThreadForm(
-    generating: Signal<bool>,
-    on_generate: Callback<Request>,
-    on_cancel: Callback<()>,
-) -> impl IntoView {
+pub fn ThreadForm(generating: Signal<bool>, on_generate: Callback<Request>, on_cancel: Callback<()>) -> impl IntoView {
     let source = RwSignal::new(String::new());
     let tone = RwSignal::new(Tone::default().as_str().to_string());
     let posts = RwSignal::new("auto".to_string());
@@ -55,22 +51,23 @@ pub fn ThreadForm(
             numbering: numbering.get_untracked(),
         });
     };
-    let select = move |id: &'static str, label: &'static str, value: RwSignal<String>, options: Vec<(String, String)>| {
-        view! {
-            <div>
-                <label for=id class="block font-medium">{label}</label>
-                <select id=id class=INPUT on:change=move |e| value.set(event_target_value(&e))>
-                    {options
-                        .into_iter()
-                        .map(|(v, text)| {
-                            let selected = value.get_untracked() == v;
-                            view! { <option value=v selected=selected>{text}</option> }
-                        })
-                        .collect_view()}
-                </select>
-            </div>
-        }
-    };
+    let select =
+        move |id: &'static str, label: &'static str, value: RwSignal<String>, options: Vec<(String, String)>| {
+            view! {
+                <div>
+                    <label for=id class="block font-medium">{label}</label>
+                    <select id=id class=INPUT on:change=move |e| value.set(event_target_value(&e))>
+                        {options
+                            .into_iter()
+                            .map(|(v, text)| {
+                                let selected = value.get_untracked() == v;
+                                view! { <option value=v selected=selected>{text}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+            }
+        };
     let tones = Tone::ALL.iter().map(|t| (t.as_str().to_string(), t.label().to_string())).collect();
     let counts = std::iter::once(("auto".to_string(), "Auto".to_string()))
         .chain((MIN_POSTS..=MAX_POSTS).map(|n| (n.to_string(), n.to_string())))

@@ -129,7 +129,8 @@ mod tests {
 
     #[test]
     fn visitors_and_paid_plans() {
-        let visitor = UsageSummary { plan: Plan::Anonymous, hour: limit(5, 5, "2026-05-03T15:00:00Z"), day: None, month: None };
+        let visitor =
+            UsageSummary { plan: Plan::Anonymous, hour: limit(5, 5, "2026-05-03T15:00:00Z"), day: None, month: None };
         assert_eq!(lines(&visitor), ["0 of 5 AI requests left this hour · resets 15:00 UTC"]);
         let pro = UsageSummary { plan: Plan::Pro, ..visitor };
         assert_eq!(lines(&pro)[0], "Unlimited generations on the Pro plan");
