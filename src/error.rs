@@ -36,6 +36,9 @@ pub enum AppError {
     /// A dependency (usually the database) is down; retrying later will help.
     #[error("Threadr is temporarily unavailable. Please try again in a moment.")]
     Unavailable,
+    /// An outside service (an AI provider) failed; the message says what happened to the request.
+    #[error("{message}")]
+    Dependency { message: String },
     #[error("Something went wrong on our side. If it keeps happening, quote reference {reference}.")]
     Internal { reference: String },
     /// Raised in the browser when the server could not be reached at all.
@@ -58,7 +61,7 @@ impl AppError {
             Self::TooLarge => 413,
             Self::RateLimited { .. } | Self::QuotaExceeded { .. } => 429,
             Self::Internal { .. } => 500,
-            Self::Unavailable | Self::Network => 503,
+            Self::Unavailable | Self::Network | Self::Dependency { .. } => 503,
         }
     }
 
@@ -84,7 +87,7 @@ impl AppError {
             Self::RateLimited { .. } => "Slow down",
             Self::QuotaExceeded { .. } => "Limit reached",
             Self::Internal { .. } => "Something went wrong",
-            Self::Unavailable => "Temporarily unavailable",
+            Self::Unavailable | Self::Dependency { .. } => "Temporarily unavailable",
             Self::Network => "You appear to be offline",
         }
     }

@@ -242,6 +242,13 @@ pub const VARS: &[VarSpec] = &[
         description: "Retries of an AI request after 429, 5xx or a connection failure, before any text arrived (0–10).",
     },
     VarSpec {
+        name: "AI_OFFLINE_PACE_MS",
+        required: false,
+        secret: false,
+        default: Some("0"),
+        description: "The offline provider waits this long before each post (0–10000 ms), so demos and browser tests see posts stream in.",
+    },
+    VarSpec {
         name: "URL_IMPORT_PORTS",
         required: false,
         secret: false,
@@ -394,6 +401,8 @@ pub struct AiConfig {
     pub max_retries: u32,
     /// First backoff delay (doubled per retry, with jitter). Not a variable: tests shorten it.
     pub retry_base: Duration,
+    /// The offline provider's wait before each post (0: all at once).
+    pub offline_pace: Duration,
 }
 
 /// The default first backoff delay of AI retries.
@@ -705,6 +714,9 @@ fn ai_config<F: Fn(&str) -> Option<String>>(
     let connect_timeout = vars.parsed("AI_CONNECT_TIMEOUT_SECS", errors, secs(1, 600));
     let idle_timeout = vars.parsed("AI_IDLE_TIMEOUT_SECS", errors, secs(1, 3600));
     let max_retries = vars.parsed("AI_MAX_RETRIES", errors, |v| ranged::<u32>(v, 0, 10, "a whole number"));
+    let offline_pace = vars.parsed("AI_OFFLINE_PACE_MS", errors, |v| {
+        ranged::<u64>(v, 0, 10_000, "a whole number of milliseconds").map(Duration::from_millis)
+    });
 
     // A key is sent as a header value: visible ASCII only (a pasted newline would otherwise
     // fail every request).
@@ -751,6 +763,7 @@ fn ai_config<F: Fn(&str) -> Option<String>>(
         idle_timeout: idle_timeout?,
         max_retries: max_retries?,
         retry_base: AI_RETRY_BASE,
+        offline_pace: offline_pace?,
     })
 }
 
@@ -1195,6 +1208,14 @@ mod tests {
                 "AI_MAX_RETRIES"
             ]
         );
+    }
+
+    #[test]
+    fn the_offline_pace_is_off_unless_set() {
+        assert_eq!(parse(&[DB]).expect("valid").ai.offline_pace, Duration::ZERO);
+        let c = parse(&[DB, ("AI_OFFLINE_PACE_MS", "250")]).expect("valid");
+        assert_eq!(c.ai.offline_pace, Duration::from_millis(250));
+        assert_eq!(vars_named(&parse(&[DB, ("AI_OFFLINE_PACE_MS", "soon")]).unwrap_err()), ["AI_OFFLINE_PACE_MS"]);
     }
 
     #[test]

@@ -44,6 +44,7 @@ fn config(which: Which, fake: &FakeAi) -> AiConfig {
         idle_timeout: Duration::from_secs(1),
         max_retries: 3,
         retry_base: Duration::from_millis(10),
+        offline_pace: Duration::ZERO,
     }
 }
 
@@ -352,6 +353,7 @@ async fn the_offline_provider_is_deterministic_and_offline() {
         idle_timeout: Duration::from_secs(1),
         max_retries: 0,
         retry_base: Duration::from_millis(10),
+        offline_pace: Duration::ZERO,
     };
     // Stands in for the packer: one post per sentence.
     let writer: ai::OfflineWriter = Arc::new(|task: &Task| match task {

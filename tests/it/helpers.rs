@@ -53,6 +53,11 @@ impl TestApp {
         Self::spawn_state(AppState::new(config, site_options(), pool).with_clock(clock)).await
     }
 
+    /// The app with its state changed by `change` (a fake AI provider, an injected importer).
+    pub async fn spawn_changed(pool: PgPool, config: Config, change: impl FnOnce(AppState) -> AppState) -> Self {
+        Self::spawn_state(change(AppState::new(config, site_options(), pool))).await
+    }
+
     async fn spawn_state(state: AppState) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");

@@ -25,5 +25,6 @@ mod rate_limit;
 mod redis_server;
 mod referrals;
 mod smtp_sink;
+mod thread_generation;
 mod threads;
 mod url_import;

@@ -198,9 +198,12 @@ pub async fn origin() -> Origin {
     use_context::<Parts>().map(|parts| origin_of(&parts)).unwrap_or_default()
 }
 
-/// The origin of a request an axum handler is serving.
+/// The origin of a request an axum handler is serving: the client address behind
+/// `TRUSTED_PROXY_HOPS` proxies (the connection's address without them).
 pub fn origin_of(parts: &Parts) -> Origin {
-    let ip = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    let ip = crate::server::http::client_ip::ClientIp::of(parts).or_else(|| {
+        parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())
+    });
     let user_agent = parts.headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string);
     Origin { ip, user_agent }
 }

@@ -85,7 +85,7 @@ pub fn from_config(config: &AiConfig, http: reqwest::Client, offline: OfflineWri
     match &config.backend {
         AiBackend::OpenAi(endpoint) => Arc::new(openai::OpenAi::new(endpoint.clone(), limits, http)),
         AiBackend::Anthropic(endpoint) => Arc::new(anthropic::Anthropic::new(endpoint.clone(), limits, http)),
-        AiBackend::Offline => Arc::new(OfflineProvider::new(offline)),
+        AiBackend::Offline => Arc::new(OfflineProvider::new(offline).paced(config.offline_pace)),
     }
 }
 

@@ -15,11 +15,18 @@ pub const OFFLINE_MODEL: &str = "offline";
 
 pub struct OfflineProvider {
     writer: OfflineWriter,
+    pace: std::time::Duration,
 }
 
 impl OfflineProvider {
     pub fn new(writer: OfflineWriter) -> Self {
-        Self { writer }
+        Self { writer, pace: std::time::Duration::ZERO }
+    }
+
+    /// Waits this long before each post, so demos and browser tests see posts arrive one by
+    /// one as they would from a hosted model (`AI_OFFLINE_PACE_MS`).
+    pub fn paced(self, pace: std::time::Duration) -> Self {
+        Self { pace, ..self }
     }
 }
 
@@ -58,7 +65,16 @@ impl Provider for OfflineProvider {
             output_tokens: estimate_tokens(output_chars),
             estimated: true,
         })));
-        Ok(Box::pin(futures_util::stream::iter(chunks)))
+        let pace = self.pace;
+        if pace.is_zero() {
+            return Ok(Box::pin(futures_util::stream::iter(chunks)));
+        }
+        Ok(Box::pin(futures_util::StreamExt::then(futures_util::stream::iter(chunks), move |chunk| async move {
+            if matches!(chunk, Ok(Chunk::Text(_))) {
+                tokio::time::sleep(pace).await;
+            }
+            chunk
+        })))
     }
 }
 

@@ -47,10 +47,9 @@ pub struct NewRequest {
 
 /// Cost in micro-dollars: tokens × price per million, rounded up to the next micro-dollar.
 pub fn cost_microusd(input_tokens: u64, output_tokens: u64, input_price: i64, output_price: i64) -> i64 {
-    let total = i128::from(input_tokens) * i128::from(input_price.max(0))
-        + i128::from(output_tokens) * i128::from(output_price.max(0));
-    let micro = (total + 999_999) / 1_000_000;
-    i64::try_from(micro).unwrap_or(i64::MAX)
+    let part = |tokens: u64, price: i64| i128::from(tokens).checked_mul(i128::from(price.max(0)));
+    let total = part(input_tokens, input_price).zip(part(output_tokens, output_price)).and_then(|(a, b)| a.checked_add(b));
+    total.and_then(|t| t.checked_add(999_999)).and_then(|t| i64::try_from(t / 1_000_000).ok()).unwrap_or(i64::MAX)
 }
 
 /// Writes the row (cost from `ai_model_prices`; an unknown model costs 0 and is warned about)

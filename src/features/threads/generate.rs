@@ -257,5 +257,5 @@ fn prompt(source: String, request: &ThreadRequest) -> Prompt {
 
 /// What the page says when the provider failed; nothing was counted.
 fn unavailable(e: &AiError) -> AppError {
-    AppError::invalid(format!("The AI service could not finish ({e}). Nothing was counted; please try again."))
+    AppError::Dependency { message: format!("{e} Nothing was counted.") }
 }

@@ -16,7 +16,10 @@ use leptos_axum::{LeptosRoutes, ResponseOptions, generate_route_list};
 use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer,
-    compression::CompressionLayer,
+    compression::{
+        CompressionLayer,
+        predicate::{DefaultPredicate, NotForContentType, Predicate},
+    },
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::TraceLayer,
@@ -49,7 +52,11 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(head_as_get))
         .layer(CatchPanicLayer::custom(security::panic_response))
-        .layer(CompressionLayer::new())
+        // Streamed server-function answers (application/octet-stream, e.g. a thread being
+        // written) must reach the page as they are produced; a compressor would hold them back.
+        .layer(CompressionLayer::new().compress_when(
+            DefaultPredicate::new().and(NotForContentType::const_new("application/octet-stream")),
+        ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
 

@@ -33,7 +33,7 @@ pub enum ImportError {
     TooManyRedirects { max: usize },
     #[error("The page redirected to an address we could not follow.")]
     BadRedirect,
-    #[error("The page is larger than {} MB.", .max_bytes / (1024 * 1024))]
+    #[error("The page is larger than {}.", size_in_words(*.max_bytes))]
     TooLarge { max_bytes: usize },
     #[error("That link is a PDF; paste the text instead.")]
     Pdf,
@@ -80,6 +80,14 @@ fn ports_in_words(ports: &[u16]) -> String {
     }
 }
 
+fn size_in_words(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1024 * 1024 && b % (1024 * 1024) == 0 => format!("{} MB", b / (1024 * 1024)),
+        b if b >= 1024 => format!("{} KB", b / 1024),
+        b => format!("{b} bytes"),
+    }
+}
+
 fn status_in_words(status: u16) -> String {
     match http::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()) {
         Some(reason) => format!("{status} {reason}"),
@@ -104,6 +112,7 @@ mod tests {
     fn messages_are_plain_sentences() {
         assert_eq!(ImportError::Status { status: 404 }.to_string(), "The page answered 404 Not Found.");
         assert_eq!(ImportError::TooLarge { max_bytes: 2 * 1024 * 1024 }.to_string(), "The page is larger than 2 MB.");
+        assert_eq!(ImportError::TooLarge { max_bytes: 64 * 1024 }.to_string(), "The page is larger than 64 KB.");
         assert_eq!(
             ImportError::Timeout { limit: Duration::from_secs(10) }.to_string(),
             "The page took longer than 10 seconds."

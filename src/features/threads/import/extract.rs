@@ -76,7 +76,6 @@ mod tests {
              <footer>Copyright Daily News. All rights reserved.</footer></body></html>"
         );
         let got = from_html(&html, "https://news.example/flood").unwrap();
-        println!("{:?}\n{}", got.title, got.text);
         assert!(got.title.as_deref().unwrap().contains("Flood in Town"));
         assert!(got.text.contains(&format!("{para}\n\nSecond: {para}\n\nThird: ")), "{}", got.text);
         assert!(!got.text.contains("Sport") && !got.text.contains("Copyright"), "{}", got.text);

@@ -24,7 +24,7 @@ pub use policy::{DEFAULT_PORTS, ImportPolicy};
 
 use crate::server::config::Config;
 use hyper::{StatusCode, header};
-use std::sync::Arc;
+use std::{fmt, sync::Arc};
 use target::Target;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +46,12 @@ struct Inner {
     policy: ImportPolicy,
     resolver: Arc<dyn Resolver>,
     connector: Arc<dyn Connector>,
+}
+
+impl fmt::Debug for Importer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Importer").field("policy", &self.inner.policy).finish_non_exhaustive()
+    }
 }
 
 impl Importer {

@@ -1,6 +1,7 @@
 //! What the importer allows: ports, time, size, redirects, how it introduces itself, TLS roots.
 
 use std::{
+    fmt,
     sync::{Arc, LazyLock},
     time::Duration,
 };
@@ -9,7 +10,7 @@ use url::Url;
 
 pub const DEFAULT_PORTS: [u16; 2] = [80, 443];
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ImportPolicy {
     /// Ports a link may name (the scheme's default port counts as named).
     pub ports: Vec<u16>,
@@ -20,6 +21,19 @@ pub struct ImportPolicy {
     pub user_agent: String,
     /// Certificates are checked against these roots (webpki-roots: Mozilla's list).
     pub tls: Arc<ClientConfig>,
+}
+
+impl fmt::Debug for ImportPolicy {
+    // The TLS configuration would print every root certificate.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImportPolicy")
+            .field("ports", &self.ports)
+            .field("timeout", &self.timeout)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_redirects", &self.max_redirects)
+            .field("user_agent", &self.user_agent)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ImportPolicy {
