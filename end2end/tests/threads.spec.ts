@@ -29,7 +29,7 @@ async function ownAddress(page: Page) {
 }
 
 function progress(page: Page) {
-  return page.getByRole('status').filter({ hasText: /^(Writing post|Done|Stopped)/ });
+  return page.getByRole('status').filter({ hasText: /^(Reading the page|Writing post|Done|Stopped)/ });
 }
 
 function saveStatus(page: Page) {
@@ -131,6 +131,18 @@ test('a visitor watches a thread stream in, edits, reorders, copies and exports 
   await hydrated(page);
   await expect(post(page, 1)).toHaveValue(posts[1]);
   await noSeriousViolations(page);
+
+  // Cancel stops the stream and keeps what was written (the e2e server paces the offline
+  // provider, so 25 posts take seconds).
+  await page.getByLabel('Number of posts').selectOption('25');
+  await generate(page, Array(8).fill(ARTICLE).join('\n\n'));
+  await expect(page.getByRole('list', { name: 'Posts written so far' }).getByRole('listitem').first()).toBeVisible();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(progress(page)).toHaveText(/^Stopped\. The (post|\d+ posts) written so far (is|are) kept\.$/);
+  const kept = await postValues(page);
+  expect(kept.length).toBeGreaterThanOrEqual(1);
+  expect(kept.length).toBeLessThan(25);
+  await expect(page.getByRole('button', { name: 'Cancel' })).toHaveCount(0);
 });
 
 test("a member's thread is saved, survives a reload and is managed in history", async ({ page }, testInfo) => {
@@ -147,6 +159,7 @@ test("a member's thread is saved, survives a reload and is managed in history", 
   await page.getByRole('button', { name: 'Save this thread to your history' }).click();
   await expect(page).toHaveURL(/\/threads\/[0-9a-f-]{36}$/);
   await expect(post(page, 1)).toHaveValue(first);
+  await noSeriousViolations(page);
 
   const edited = 'A first post, edited by hand.';
   await post(page, 1).fill(edited);

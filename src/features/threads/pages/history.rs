@@ -93,7 +93,7 @@ pub fn HistoryListPage() -> impl IntoView {
             <h1 class="text-3xl font-bold">"Your history"</h1>
             <A href="/threads/new" attr:class=BUTTON>"Write a thread"</A>
         </div>
-        <SearchBox initial=q.get_untracked()/>
+        <SearchBox query=q/>
         <UndoBar ctx/>
         <Transition fallback=|| view! { <Skeleton lines=6 label="Loading your history…"/> }>
             {move || list.get().map(|result| match result {
@@ -107,8 +107,19 @@ pub fn HistoryListPage() -> impl IntoView {
 
 /// Searching as the member types (debounced); the query lives in the address.
 #[component]
-fn SearchBox(initial: String) -> impl IntoView {
+fn SearchBox(query: Memo<String>) -> impl IntoView {
     let navigate = use_navigate();
+    let input = NodeRef::<leptos::html::Input>::new();
+    // A link ("Show all your threads", back and forward) changes the query: the box follows
+    // (the trailing space the member is typing is kept).
+    Effect::new(move |_| {
+        let q = query.get();
+        if let Some(el) = input.get_untracked()
+            && el.value().trim() != q
+        {
+            el.set_value(&q);
+        }
+    });
     let ticket = StoredValue::new(0u64);
     let search = move |value: String| {
         let t = ticket.get_value() + 1;
@@ -127,7 +138,7 @@ fn SearchBox(initial: String) -> impl IntoView {
         // Without JavaScript the form still searches (a GET to this page).
         <form role="search" action="/history" method="get" class="mt-4 max-w-xl" on:submit=|e| e.prevent_default()>
             <label for="history-search" class="block font-medium">"Search your threads"</label>
-            <input id="history-search" name="q" type="search" maxlength="200" value=initial class=INPUT on:input=move |e| search(event_target_value(&e))/>
+            <input id="history-search" node_ref=input name="q" type="search" maxlength="200" value=query.get_untracked() class=INPUT on:input=move |e| search(event_target_value(&e))/>
         </form>
     }
 }

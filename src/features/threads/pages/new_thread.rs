@@ -64,7 +64,10 @@ pub fn NewThreadPage() -> impl IntoView {
         phase.set(if has_thread { Phase::Editing } else { Phase::Empty });
     };
     let on_event = move |event: GenerationEvent| match event {
-        GenerationEvent::Source { url, title } => imported.set(Some((url, title))),
+        GenerationEvent::Source { url, title } => {
+            imported.set(Some((url, title)));
+            progress.set("Writing post 1…".into());
+        }
         GenerationEvent::Post { text, .. } => {
             streamed.update(|s| s.push(text));
             progress.set(format!("Writing post {}…", streamed.with_untracked(Vec::len) + 1));
@@ -96,7 +99,8 @@ pub fn NewThreadPage() -> impl IntoView {
         streamed.set(Vec::new());
         error.set(None);
         imported.set(None);
-        progress.set("Writing post 1…".into());
+        let link = request.source.trim().starts_with("http") && !request.source.trim().contains(char::is_whitespace);
+        progress.set(if link { "Reading the page…" } else { "Writing post 1…" }.into());
         phase.set(Phase::Generating);
         let on_event = on_event.clone();
         let (run, handle) = abortable(stream::run(request, on_event));

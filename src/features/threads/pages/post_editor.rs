@@ -126,7 +126,11 @@ pub fn PostEditor(id: u64, ctx: EditorCtx) -> impl IntoView {
                 }
                 on:keydown=on_keydown
                 class="mt-1 block min-h-24 w-full rounded-md border border-slate-400 bg-white px-3 py-2 field-sizing-content aria-[invalid=true]:border-red-700 dark:border-slate-600 dark:bg-slate-900"
-            ></textarea>
+            >
+                // The server renders no properties: the first text is the content, so a saved
+                // thread is readable before the page hydrates.
+                {text.get_untracked()}
+            </textarea>
             <p id=error_id role="alert" class="mt-1 text-sm font-semibold text-red-700 empty:hidden dark:text-red-300">
                 {move || over().then(|| format!("Post {} is over X's {MAX_WEIGHTED_LENGTH}-character limit. Shorten or split it.", number()))}
             </p>
