@@ -36,6 +36,12 @@ pub fn NewThreadPage() -> impl IntoView {
     let numbering = RwSignal::new(Numbering::default());
     let abort = StoredValue::new(None::<AbortHandle>);
     let navigate = use_navigate();
+    // Leaving the page stops a generation still streaming (dropping it aborts the request).
+    on_cleanup(move || {
+        if let Some(Some(handle)) = abort.try_get_value() {
+            handle.abort();
+        }
+    });
 
     // A draft from before a reload or a sign-up comes back (only the browser has it).
     Effect::new(move |_| {
