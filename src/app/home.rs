@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
 use crate::features::status::LiveStatusCard;
 
@@ -28,6 +29,12 @@ pub fn HomePage() -> impl IntoView {
             <p class="mt-4 max-w-2xl text-lg text-slate-700 dark:text-slate-300">
                 "Threadr turns your ideas into X threads, product descriptions and formal letters, and gives you a marketplace to sell what you make. Everything runs on our servers: your keys and your data never sit in your browser."
             </p>
+            <div class="mt-8 flex flex-wrap items-center gap-4">
+                <A href="/threads/new" attr:class="inline-flex min-h-14 items-center justify-center rounded-lg bg-indigo-700 px-8 text-lg font-semibold text-white shadow hover:bg-indigo-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-700">
+                    "Write a thread"
+                </A>
+                <p class="text-slate-700 dark:text-slate-300">"Free to try, no account needed."</p>
+            </div>
         </section>
         <section aria-labelledby="capabilities-title" class="py-6">
             <h2 id="capabilities-title" class="text-2xl font-semibold">"What you can do"</h2>

@@ -3,10 +3,27 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::features::accounts::AccountMenu;
+use crate::features::accounts::{AccountMenu, current_user};
 
 /// Primary navigation. Features add their entry here when their pages land.
-const NAV: &[(&str, &str)] = &[("/", "Home"), ("/status", "Status")];
+const NAV: &[(&str, &str)] = &[("/", "Home"), ("/threads/new", "New thread"), ("/status", "Status")];
+
+const NAV_LINK: &str = "flex min-h-11 items-center rounded-md px-3 text-base text-slate-700 hover:bg-slate-100 aria-[current=page]:font-semibold aria-[current=page]:text-indigo-700 dark:text-slate-200 dark:hover:bg-slate-800 dark:aria-[current=page]:text-indigo-300 focus-visible:outline-2 focus-visible:outline-indigo-600";
+
+/// Entries only members have: their saved work.
+#[component]
+fn MemberNav() -> impl IntoView {
+    let Some(user) = current_user() else { return ().into_any() };
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                matches!(user.await, Ok(Some(_)))
+                    .then(|| view! { <li><A href="/history" attr:class=NAV_LINK>"History"</A></li> })
+            })}
+        </Transition>
+    }
+    .into_any()
+}
 
 #[component]
 pub fn Header() -> impl IntoView {
@@ -49,13 +66,14 @@ pub fn Header() -> impl IntoView {
                             .map(|(href, label)| {
                                 view! {
                                     <li>
-                                        <A href=*href attr:class="flex min-h-11 items-center rounded-md px-3 text-base text-slate-700 hover:bg-slate-100 aria-[current=page]:font-semibold aria-[current=page]:text-indigo-700 dark:text-slate-200 dark:hover:bg-slate-800 dark:aria-[current=page]:text-indigo-300 focus-visible:outline-2 focus-visible:outline-indigo-600">
+                                        <A href=*href attr:class=NAV_LINK>
                                             {*label}
                                         </A>
                                     </li>
                                 }
                             })
                             .collect_view()}
+                        <MemberNav/>
                         <AccountMenu/>
                     </ul>
                 </nav>

@@ -24,6 +24,7 @@ use crate::features::accounts::{
 use crate::features::admin::AdminHomePage;
 use crate::features::email::{MailPage, MailboxPage};
 use crate::features::status::StatusPage;
+use crate::features::threads::{HistoryListPage, NewThreadPage, ThreadPage};
 use crate::ui::toast::{Toasts, provide_toasts};
 
 #[component]
@@ -45,6 +46,10 @@ pub fn App() -> impl IntoView {
                     // Async: the status code (503 when the database is down) is known before the
                     // first byte is sent.
                     <Route path=path!("/status") view=StatusPage ssr=SsrMode::Async/>
+                    <Route path=path!("/threads/new") view=NewThreadPage/>
+                    // Async: a missing thread answers 404 before the first byte.
+                    <Route path=path!("/threads/:id") view=ThreadPage ssr=SsrMode::Async/>
+                    <Route path=path!("/history") view=HistoryListPage/>
                     <Route path=path!("/sign-up") view=SignUpPage/>
                     // In-order: "Continue with Google" (known on the server) shows without JavaScript.
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::InOrder/>

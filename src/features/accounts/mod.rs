@@ -45,7 +45,7 @@ pub use db::user_by_email;
 pub use model::{CurrentUser, EMAIL_MAX, EmailAddress, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, Role, parse_display_name};
 pub use pages::{
     AccountMenu, ForgotPasswordPage, MagicLinkPage, ResetPasswordPage, SignInPage, SignUpPage, VerifyEmailPage,
-    provide_current_user,
+    current_user, provide_current_user,
 };
 pub use settings::{
     AccountPage, ConfirmEmailChangePage, DeleteAccountPage, DeviceSession, EMAIL_CHANGE_SENT, Profile, SessionsPage,

@@ -38,6 +38,12 @@ pub(super) fn use_auth() -> Option<Auth> {
     use_context::<Auth>()
 }
 
+/// Who is signed in, for pages outside accounts that differ for members (read it inside a
+/// `Suspense`/`Transition`). `None` when `provide_current_user` was not called.
+pub fn current_user() -> Option<Resource<Result<Option<CurrentUser>, AppError>>> {
+    use_auth().map(|auth| auth.user)
+}
+
 /// When `value` turns Ok: refresh who is signed in, then go to `to` (if any).
 pub(super) fn on_success<T: Clone + Send + Sync + 'static>(
     value: MappedSignal<Option<Result<T, AppError>>>,

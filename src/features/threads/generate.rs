@@ -47,10 +47,11 @@ pub async fn start(state: AppState, request: ThreadRequest) -> Result<TextStream
     };
     let (tx, rx) = mpsc::channel(BUFFER);
     tokio::spawn(run(state, caller, reservation, request, source, stream, tx, started));
-    Ok(TextStream::new(futures_util::stream::unfold(
-        rx,
-        |mut rx| async move { rx.recv().await.map(|line| (line, rx)) },
-    )))
+    // Fused: the response body is polled once more after its end, which `unfold` forbids
+    // (it panicked and cut every stream before its last line).
+    Ok(TextStream::new(futures_util::StreamExt::fuse(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|line| (line, rx))
+    }))))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -2,9 +2,12 @@
 //! import (SSRF-safe), generation (streamed), the editor and history.
 
 mod api;
+pub mod editor_ops;
+pub mod export;
 pub mod model;
 pub mod offline;
 pub mod packer;
+mod pages;
 pub mod xlength;
 
 #[cfg(feature = "ssr")]
@@ -13,6 +16,8 @@ mod db;
 mod generate;
 #[cfg(feature = "ssr")]
 pub mod import;
+
+pub use pages::{HistoryListPage, NewThreadPage, ThreadPage};
 
 pub use api::{
     CreateThread, DeleteThread, DuplicateThread, GenerateThread, GetThread, RenameThread, RestoreThread, SaveThread,
