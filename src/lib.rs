@@ -4,6 +4,10 @@
 //! capability (UI, server functions and SQL side by side), `server` everything that only runs
 //! on the server (config, database, HTTP wiring, CLI).
 
+// Leptos views are nested types; the thread page's is deeper than the default limit allows
+// when the release browser build computes its layout.
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod error;
 pub mod features;
