@@ -76,12 +76,12 @@ impl AppState {
 
 /// The configured provider; the offline one when its HTTP client cannot be built.
 fn ai_provider(config: &Config) -> Arc<dyn crate::features::ai::Provider> {
-    use crate::features::{ai, threads};
+    use crate::features::{ai, offline_writer};
     match ai::http_client(&config.ai) {
-        Ok(http) => ai::from_config(&config.ai, http, threads::offline_writer()),
+        Ok(http) => ai::from_config(&config.ai, http, offline_writer()),
         Err(e) => {
             tracing::error!(error = %e, "AI provider HTTP client could not be built; using the offline provider");
-            Arc::new(ai::OfflineProvider::new(threads::offline_writer()))
+            Arc::new(ai::OfflineProvider::new(offline_writer()))
         }
     }
 }

@@ -31,7 +31,7 @@ fn openai(fake: &FakeAi) -> Arc<dyn ai::Provider> {
         retry_base: Duration::from_millis(10),
         offline_pace: Duration::ZERO,
     };
-    ai::from_config(&config, ai::http_client(&config).unwrap(), threadr::features::threads::offline_writer())
+    ai::from_config(&config, ai::http_client(&config).unwrap(), threadr::features::offline_writer())
 }
 
 async fn app_with(pool: &PgPool, fake: &FakeAi) -> TestApp {

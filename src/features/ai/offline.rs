@@ -7,7 +7,8 @@ use super::{
 };
 use std::sync::Arc;
 
-/// Writes the posts for a task.
+/// Writes the answer to a task in pieces: a thread's posts (the provider puts the post
+/// separator between them), or consecutive pieces of any other text (streamed as they are).
 pub type OfflineWriter = Arc<dyn Fn(&Task) -> Vec<String> + Send + Sync>;
 
 /// The model name the request log and price table use for the offline provider.
@@ -43,9 +44,8 @@ impl Provider for OfflineProvider {
     /// One chunk per post (with the separator after every post but the last), then the usage
     /// estimated from characters as if a model had read the source and written the posts.
     async fn stream(&self, prompt: Prompt) -> Result<ChunkStream, AiError> {
-        let input_chars = match &prompt.task {
-            Task::Thread(task) => task.source.chars().count(),
-        };
+        let input_chars = prompt.task.input_chars();
+        let separated = prompt.task.is_thread();
         let posts = (self.writer)(&prompt.task);
         let last = posts.len().saturating_sub(1);
         let mut output_chars = 0;
@@ -53,7 +53,7 @@ impl Provider for OfflineProvider {
             .into_iter()
             .enumerate()
             .map(|(i, mut post)| {
-                if i < last {
+                if separated && i < last {
                     post.push_str(POST_SEPARATOR);
                 }
                 output_chars += post.chars().count();
@@ -88,6 +88,8 @@ mod tests {
         // Stands in for the packer: one post per sentence.
         OfflineProvider::new(Arc::new(|task: &Task| match task {
             Task::Thread(t) => t.source.split_inclusive('.').map(|s| s.trim().to_string()).collect(),
+            #[allow(unreachable_patterns)]
+            _ => Vec::new(),
         }))
     }
 

@@ -11,9 +11,25 @@ pub struct Prompt {
     pub task: Task,
 }
 
+/// One variant per kind of writing; each feature adds its own (and its arm in
+/// `features::offline_writer`).
 #[derive(Clone, Debug)]
 pub enum Task {
     Thread(ThreadTask),
+}
+
+impl Task {
+    /// Characters of the material the offline provider "reads", for its estimated usage.
+    pub fn input_chars(&self) -> usize {
+        match self {
+            Self::Thread(t) => t.source.chars().count(),
+        }
+    }
+
+    /// Threads come back as posts with separators; every other answer is one text.
+    pub fn is_thread(&self) -> bool {
+        matches!(self, Self::Thread(_))
+    }
 }
 
 /// A thread to write. Plain fields for now; they become the threads feature's option types.

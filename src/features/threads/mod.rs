@@ -25,17 +25,13 @@ pub use api::{
     restore_thread, save_thread, thread_history,
 };
 
-/// The offline provider's writer: the deterministic packer with its hook post.
+/// The offline provider's thread: the deterministic packer with its hook post.
 #[cfg(feature = "ssr")]
-pub fn offline_writer() -> crate::features::ai::OfflineWriter {
-    std::sync::Arc::new(|task: &crate::features::ai::Task| match task {
-        crate::features::ai::Task::Thread(t) => {
-            let options = offline::ThreadOptions {
-                tone: t.tone.parse().unwrap_or_default(),
-                posts: t.posts,
-                numbering: t.numbering.parse().unwrap_or_default(),
-            };
-            offline::write_thread(&t.source, &options)
-        }
-    })
+pub fn write_offline(t: &crate::features::ai::ThreadTask) -> Vec<String> {
+    let options = offline::ThreadOptions {
+        tone: t.tone.parse().unwrap_or_default(),
+        posts: t.posts,
+        numbering: t.numbering.parse().unwrap_or_default(),
+    };
+    offline::write_thread(&t.source, &options)
 }
