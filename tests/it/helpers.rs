@@ -69,8 +69,13 @@ impl TestApp {
             .await
             .expect("server runs");
         });
-        let client =
-            Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().expect("http client");
+        // A request that never finishes fails its test instead of stalling the whole run.
+        let client = Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(90))
+            .build()
+            .expect("http client");
         Self { addr, client, shutdown: Some(tx) }
     }
 

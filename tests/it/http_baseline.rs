@@ -1,9 +1,10 @@
 //! The HTTP baseline every response shares: health, 404, headers, request ids,
 //! compression, body limits, static asset caching.
 
-use crate::helpers::{TestApp, config_with};
+use crate::helpers::{TestApp, config_with, site_options};
 use sqlx::PgPool;
-use threadr::server::db::MIGRATOR;
+use std::time::Duration;
+use threadr::server::{db::MIGRATOR, state::AppState};
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn health_answers_ok_with_an_rfc3339_timestamp(pool: PgPool) {
@@ -29,6 +30,27 @@ async fn home_page_is_server_rendered_with_the_live_status(pool: PgPool) {
     // In-order streaming puts the server function's result into the HTML itself.
     assert!(html.contains("Reachable ("), "live status rendered on the server");
     assert!(html.contains(threadr::VERSION));
+}
+
+/// Building a router lists the routes with resource loading suppressed process-wide
+/// (leptos-rs/leptos#4773): a page whose resource started meanwhile used to wait forever.
+/// The integration tests build a router per test, in parallel, which once hung CI.
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn pages_finish_while_other_routers_are_built(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let builder = tokio::task::spawn_blocking(move || {
+        for _ in 0..100 {
+            drop(threadr::server::http::router(AppState::new(config_with(&[]), site_options(), pool.clone())));
+        }
+    });
+    for _ in 0..20 {
+        let page = tokio::time::timeout(Duration::from_secs(20), async { app.get("/").await.text().await })
+            .await
+            .expect("the page finished while routers were being built")
+            .unwrap();
+        assert!(page.contains("Reachable ("), "the status resource resolved on the server");
+    }
+    builder.await.unwrap();
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]

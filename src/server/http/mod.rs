@@ -31,8 +31,18 @@ use crate::app::{App, shell};
 /// Ordinary requests may carry at most this much body; larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
+/// The app's routes, listed once per process. Listing them renders the app with resource
+/// loading suppressed through a process-wide flag (leptos_server 0.8): a page whose resource
+/// first polls while another router is being built in the same process waits forever
+/// (leptos-rs/leptos#4773). One binary builds one router, but the integration tests build one
+/// per test, in parallel, and one of them hung CI that way.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let leptos_options = state.leptos_options.clone();
     let context = {
         let state = state.clone();
