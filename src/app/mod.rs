@@ -23,8 +23,9 @@ use crate::features::accounts::{
 };
 use crate::features::admin::AdminHomePage;
 use crate::features::email::{MailPage, MailboxPage};
+use crate::features::history::HistoryListPage;
 use crate::features::status::StatusPage;
-use crate::features::threads::{HistoryListPage, NewThreadPage, ThreadPage};
+use crate::features::threads::{NewThreadPage, ThreadPage};
 use crate::ui::toast::{Toasts, provide_toasts};
 
 #[component]

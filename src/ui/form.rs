@@ -11,7 +11,7 @@ pub const BUTTON_SECONDARY: &str = "inline-flex min-h-11 items-center justify-ce
 pub const BUTTON_DANGER: &str = "inline-flex min-h-11 items-center justify-center rounded-md bg-red-700 px-5 font-semibold text-white hover:bg-red-800 disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-700";
 pub const TEXT_LINK: &str =
     "inline-flex min-h-11 items-center text-indigo-700 underline underline-offset-4 dark:text-indigo-300";
-const INPUT: &str = "mt-1 block min-h-11 w-full rounded-md border border-slate-400 bg-white px-3 dark:border-slate-600 dark:bg-slate-900";
+pub const INPUT: &str = "mt-1 block min-h-11 w-full rounded-md border border-slate-400 bg-white px-3 dark:border-slate-600 dark:bg-slate-900";
 
 /// A form's error, announced.
 #[component]

@@ -65,7 +65,9 @@ const GUARDED: &[(&str, &[(&str, &str)])] = &[
     ("threads/duplicate", &[("id", "00000000-0000-0000-0000-000000000000")]),
     ("threads/delete", &[("id", "00000000-0000-0000-0000-000000000000")]),
     ("threads/restore", &[("id", "00000000-0000-0000-0000-000000000000")]),
-    ("threads/history", &[("query", ""), ("page", "1")]),
+    ("history/list", &[("kind", "all"), ("query", ""), ("page", "1")]),
+    ("history/delete", &[("kind", "thread"), ("id", "00000000-0000-0000-0000-000000000000")]),
+    ("history/restore", &[("kind", "thread"), ("id", "00000000-0000-0000-0000-000000000000")]),
 ];
 
 #[sqlx::test(migrator = "MIGRATOR")]

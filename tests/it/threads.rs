@@ -214,8 +214,12 @@ async fn a_members_thread_is_saved_edited_and_listed_only_for_them(pool: PgPool)
     let history = |q: &'static str| {
         let (app, ada) = (&app, ada.clone());
         async move {
-            let v: Value =
-                app.call_as("threads/history", &[("query", q), ("page", "1")], Some(&ada)).await.json().await.unwrap();
+            let v: Value = app
+                .call_as("history/list", &[("kind", "thread"), ("query", q), ("page", "1")], Some(&ada))
+                .await
+                .json()
+                .await
+                .unwrap();
             v
         }
     };
@@ -223,8 +227,12 @@ async fn a_members_thread_is_saved_edited_and_listed_only_for_them(pool: PgPool)
     assert_eq!(history("copy of").await["total"], 1);
     assert_eq!(history("Second").await["total"], 2, "posts are searched too");
     assert_eq!(history("100%_").await["total"], 0, "LIKE wildcards are literal");
-    let bobs: Value =
-        app.call_as("threads/history", &[("query", ""), ("page", "1")], Some(&bob)).await.json().await.unwrap();
+    let bobs: Value = app
+        .call_as("history/list", &[("kind", "all"), ("query", ""), ("page", "1")], Some(&bob))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(bobs["total"], 0);
 
     assert_eq!(app.call_as("threads/delete", &[("id", &id)], Some(&bob)).await.status(), 404);
@@ -232,6 +240,17 @@ async fn a_members_thread_is_saved_edited_and_listed_only_for_them(pool: PgPool)
     assert_eq!(history("").await["total"], 1);
     assert_eq!(app.call_as("threads/restore", &[("id", &id)], Some(&ada)).await.status(), 200);
     assert_eq!(history("").await["total"], 2, "undo brought it back");
+    // The one history deletes and restores any kind the same way.
+    let (kind, id) = (("kind", "thread"), ("id", id.as_str()));
+    assert_eq!(app.call_as("history/delete", &[kind, id], Some(&bob)).await.status(), 404);
+    assert_eq!(app.call_as("history/delete", &[kind, id], Some(&ada)).await.status(), 200);
+    assert_eq!(history("").await["total"], 1);
+    assert_eq!(app.call_as("history/restore", &[kind, id], Some(&ada)).await.status(), 200);
+    assert_eq!(history("").await["total"], 2);
+    assert_eq!(
+        app.call_as("history/list", &[("kind", "poems"), ("query", ""), ("page", "1")], Some(&ada)).await.status(),
+        400
+    );
 }
 
 fn urlencode(s: &str) -> String {

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::{StreamingText, TextStream};
 use uuid::Uuid;
 
-use super::model::{HistoryPage, ThreadDoc};
+use super::model::ThreadDoc;
 use crate::error::AppError;
 
 /// Makes a thread from text or a link. The answer streams one JSON
@@ -101,15 +101,4 @@ pub async fn restore_thread(id: Uuid) -> Result<(), AppError> {
     } else {
         Err(AppError::invalid("That thread can no longer be restored."))
     }
-}
-
-/// The member's history, newest first; `query` searches titles and posts.
-#[server(prefix = "/api", endpoint = "threads/history")]
-pub async fn thread_history(query: String, page: u32) -> Result<HistoryPage, AppError> {
-    let me = crate::features::accounts::session::require_user().await?;
-    if query.chars().count() > 200 {
-        return Err(AppError::invalid("Search for at most 200 characters."));
-    }
-    let state = crate::server::state::app_state()?;
-    Ok(super::db::history(&state.db, &me, &query, page).await?)
 }

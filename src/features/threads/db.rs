@@ -4,7 +4,7 @@
 use sqlx::{PgPool, types::Json};
 use uuid::Uuid;
 
-use super::model::{HISTORY_PAGE_SIZE, HistoryItem, HistoryKind, HistoryPage, ThreadDoc, ValidPosts, title_from};
+use super::model::{ThreadDoc, ValidPosts, title_from};
 use super::packer::Numbering;
 use crate::features::accounts::session::Member;
 
@@ -180,51 +180,4 @@ pub async fn restore(db: &PgPool, me: &Member, id: Uuid) -> Result<bool, sqlx::E
     .await?
     .rows_affected()
         == 1)
-}
-
-/// The member's history, newest first, filtered by `query` in titles and posts.
-pub async fn history(db: &PgPool, me: &Member, query: &str, page: u32) -> Result<HistoryPage, sqlx::Error> {
-    let pattern = format!("%{}%", escape_like(query.trim()));
-    let page = page.max(1);
-    let offset = i64::from((page - 1) * HISTORY_PAGE_SIZE);
-    let filter = "user_id = $1 AND deleted_at IS NULL AND ($2 = '%%' OR title ILIKE $2 OR posts::text ILIKE $2)";
-    let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM threads WHERE {filter}"))
-        .bind(me.id)
-        .bind(&pattern)
-        .fetch_one(db)
-        .await?;
-    let rows: Vec<HistoryRow> = sqlx::query_as(&format!(
-        "SELECT id, title, jsonb_array_length(posts), created_at, updated_at FROM threads WHERE {filter}
-              ORDER BY updated_at DESC, id LIMIT $3 OFFSET $4"
-    ))
-    .bind(me.id)
-    .bind(&pattern)
-    .bind(i64::from(HISTORY_PAGE_SIZE))
-    .bind(offset)
-    .fetch_all(db)
-    .await?;
-    Ok(HistoryPage {
-        items: rows
-            .into_iter()
-            .map(|(id, title, count, created_at, updated_at)| HistoryItem {
-                kind: HistoryKind::Thread,
-                id,
-                title,
-                post_count: count.max(0) as usize,
-                created_at,
-                updated_at,
-            })
-            .collect(),
-        total: total.max(0) as u64,
-        page,
-        per_page: HISTORY_PAGE_SIZE,
-    })
-}
-
-/// id, title, post count, created, updated.
-type HistoryRow = (Uuid, String, i32, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>);
-
-/// `%`, `_` and `\` match themselves in a search.
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }

@@ -1,5 +1,5 @@
 //! Threads as the page and the server share them: the generation request and its streamed
-//! events, a saved thread, and the history list.
+//! events, and a saved thread.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,8 +18,6 @@ pub const SOURCE_MAX_CHARS: usize = 50_000;
 pub const TITLE_MAX_CHARS: usize = 120;
 /// Posts in a saved thread (an editor can add past the generator's 25).
 pub const SAVED_POSTS_MAX: usize = 100;
-/// History rows per page.
-pub const HISTORY_PAGE_SIZE: u32 = 20;
 
 /// What to make a thread from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -116,46 +114,6 @@ pub struct ThreadDoc {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-/// What history lists. Descriptions and letters join threads in a later issue.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HistoryKind {
-    Thread,
-}
-
-impl HistoryKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Thread => "Thread",
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HistoryItem {
-    pub kind: HistoryKind,
-    pub id: Uuid,
-    pub title: String,
-    pub post_count: usize,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HistoryPage {
-    pub items: Vec<HistoryItem>,
-    pub total: u64,
-    /// 1-based.
-    pub page: u32,
-    pub per_page: u32,
-}
-
-impl HistoryPage {
-    pub fn pages(&self) -> u32 {
-        (self.total as u32).div_ceil(self.per_page.max(1)).max(1)
-    }
 }
 
 /// Posts as the member saves them: each within 280 weighted characters once numbered, at

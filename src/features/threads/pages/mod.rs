@@ -1,12 +1,10 @@
 //! The thread pages: `/threads/new` (form, streaming, editor, usage), `/threads/:id` (a saved
-//! thread, autosaved) and `/history`.
+//! thread, autosaved).
 
 mod autosave;
 mod browser;
 mod draft;
 mod editor;
-mod history;
-mod history_item;
 mod new_thread;
 mod post_editor;
 mod stream;
@@ -14,6 +12,5 @@ mod thread_form;
 mod thread_page;
 mod usage;
 
-pub use history::HistoryListPage;
 pub use new_thread::NewThreadPage;
 pub use thread_page::ThreadPage;

@@ -1,5 +1,6 @@
-//! `/history`: the member's saved threads, newest first, with search (`?q=`), pages
-//! (`?page=`), rename, duplicate and delete (undone within 10 seconds).
+//! `/history`: everything the member saved, newest first, with a kind filter (`?kind=`),
+//! search (`?q=`), pages (`?page=`), and delete undone within 10 seconds; threads can also be
+//! renamed and duplicated in place.
 
 use std::time::Duration;
 
@@ -12,23 +13,28 @@ use leptos_router::{
 };
 use uuid::Uuid;
 
-use super::history_item::HistoryRow;
-use super::thread_form::INPUT;
+use super::row::HistoryRow;
 use crate::error::AppError;
-use crate::features::threads::api::{restore_thread, thread_history};
-use crate::features::threads::model::HistoryPage;
-use crate::ui::form::{BUTTON, BUTTON_SECONDARY, TEXT_LINK};
+use crate::features::history::api::{list_history, restore_saved};
+use crate::features::history::model::{HistoryKind, HistoryPage, QUERY_MAX_CHARS};
+use crate::ui::form::{BUTTON, BUTTON_SECONDARY, INPUT, TEXT_LINK};
 use crate::ui::{ErrorPage, Skeleton};
 
 const SEARCH_DEBOUNCE: Duration = Duration::from_millis(300);
 const UNDO_FOR: Duration = Duration::from_secs(10);
 
-/// `/history?q=…&page=…` (the query percent-encoded, the first page implied).
-pub fn history_href(query: &str, page: u32) -> String {
+/// `/history?kind=…&q=…&page=…` (the query percent-encoded; all kinds and the first page
+/// implied).
+pub fn history_href(kind: Option<HistoryKind>, query: &str, page: u32) -> String {
     let mut href = String::from("/history");
     let mut sep = '?';
+    if let Some(kind) = kind {
+        href.push_str(&format!("?kind={}", kind.slug()));
+        sep = '&';
+    }
     if !query.is_empty() {
-        href.push_str("?q=");
+        href.push(sep);
+        href.push_str("q=");
         for byte in query.bytes() {
             match byte {
                 b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => href.push(byte as char),
@@ -43,9 +49,10 @@ pub fn history_href(query: &str, page: u32) -> String {
     href
 }
 
-/// A deleted thread that "Undo" can still bring back.
+/// A deleted item that "Undo" can still bring back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Deleted {
+    pub kind: HistoryKind,
     pub id: Uuid,
     pub title: String,
     ticket: u64,
@@ -63,9 +70,9 @@ impl HistoryCtx {
         self.version.update(|v| *v += 1);
     }
 
-    pub fn deleted(&self, id: Uuid, title: String) {
+    pub fn deleted(&self, kind: HistoryKind, id: Uuid, title: String) {
         let ticket = self.deleted.with_untracked(|d| d.as_ref().map_or(0, |d| d.ticket + 1));
-        self.deleted.set(Some(Deleted { id, title, ticket }));
+        self.deleted.set(Some(Deleted { kind, id, title, ticket }));
         let deleted = self.deleted;
         set_timeout(
             move || {
@@ -83,9 +90,13 @@ impl HistoryCtx {
 pub fn HistoryListPage() -> impl IntoView {
     let query = use_query_map();
     let q = Memo::new(move |_| query.read().get("q").unwrap_or_default());
+    let kind = Memo::new(move |_| query.read().get("kind").and_then(|k| k.parse::<HistoryKind>().ok()));
     let page = Memo::new(move |_| query.read().get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1));
     let ctx = HistoryCtx { version: RwSignal::new(0), deleted: RwSignal::new(None) };
-    let list = Resource::new(move || (q.get(), page.get(), ctx.version.get()), |(q, page, _)| thread_history(q, page));
+    let list = Resource::new(
+        move || (kind.get(), q.get(), page.get(), ctx.version.get()),
+        |(kind, q, page, _)| list_history(kind.map_or("all", HistoryKind::slug).to_string(), q, page),
+    );
 
     view! {
         <Title text="Your history"/>
@@ -93,11 +104,12 @@ pub fn HistoryListPage() -> impl IntoView {
             <h1 class="text-3xl font-bold">"Your history"</h1>
             <A href="/threads/new" attr:class=BUTTON>"Write a thread"</A>
         </div>
-        <SearchBox query=q/>
+        <KindFilter kind query=q/>
+        <SearchBox kind query=q/>
         <UndoBar ctx/>
         <Transition fallback=|| view! { <Skeleton lines=6 label="Loading your history…"/> }>
             {move || list.get().map(|result| match result {
-                Ok(found) => view! { <Results found query=q.get_untracked() ctx/> }.into_any(),
+                Ok(found) => view! { <Results found kind=kind.get_untracked() query=q.get_untracked() ctx/> }.into_any(),
                 Err(AppError::Unauthenticated) => view! { <SignInPrompt/> }.into_any(),
                 Err(error) => view! { <ErrorPage error/> }.into_any(),
             })}
@@ -105,12 +117,41 @@ pub fn HistoryListPage() -> impl IntoView {
     }
 }
 
+/// All kinds or one: links (they work before hydration), the current one marked.
+#[component]
+fn KindFilter(kind: Memo<Option<HistoryKind>>, query: Memo<String>) -> impl IntoView {
+    let choices = std::iter::once(None).chain(HistoryKind::ALL.into_iter().map(Some)).collect::<Vec<_>>();
+    view! {
+        <nav aria-label="Kinds" class="mt-4">
+            <ul class="flex flex-wrap gap-2">
+                {choices.into_iter().map(|choice| {
+                    let label = choice.map_or("Everything", HistoryKind::plural);
+                    let current = move || kind.get() == choice;
+                    view! {
+                        <li>
+                            <A
+                                href=move || history_href(choice, &query.get(), 1)
+                                attr:aria-current=move || current().then_some("page")
+                                attr:class=move || if current() {
+                                    "inline-flex min-h-11 items-center rounded-full bg-indigo-700 px-4 font-semibold text-white"
+                                } else {
+                                    "inline-flex min-h-11 items-center rounded-full border border-slate-400 px-4 hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800"
+                                }
+                            >{label}</A>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
 /// Searching as the member types (debounced); the query lives in the address.
 #[component]
-fn SearchBox(query: Memo<String>) -> impl IntoView {
+fn SearchBox(kind: Memo<Option<HistoryKind>>, query: Memo<String>) -> impl IntoView {
     let navigate = use_navigate();
     let input = NodeRef::<leptos::html::Input>::new();
-    // A link ("Show all your threads", back and forward) changes the query: the box follows
+    // A link ("Show everything", back and forward) changes the query: the box follows
     // (the trailing space the member is typing is kept).
     Effect::new(move |_| {
         let q = query.get();
@@ -128,7 +169,8 @@ fn SearchBox(query: Memo<String>) -> impl IntoView {
         set_timeout(
             move || {
                 if ticket.try_get_value() == Some(t) {
-                    navigate(&history_href(value.trim(), 1), NavigateOptions { replace: true, ..Default::default() });
+                    let href = history_href(kind.get_untracked(), value.trim(), 1);
+                    navigate(&href, NavigateOptions { replace: true, ..Default::default() });
                 }
             },
             SEARCH_DEBOUNCE,
@@ -137,21 +179,32 @@ fn SearchBox(query: Memo<String>) -> impl IntoView {
     view! {
         // Without JavaScript the form still searches (a GET to this page).
         <form role="search" action="/history" method="get" class="mt-4 max-w-xl" on:submit=|e| e.prevent_default()>
-            <label for="history-search" class="block font-medium">"Search your threads"</label>
-            <input id="history-search" node_ref=input name="q" type="search" maxlength="200" value=query.get_untracked() class=INPUT on:input=move |e| search(event_target_value(&e))/>
+            {move || kind.get().map(|k| view! { <input type="hidden" name="kind" value=k.slug()/> })}
+            <label for="history-search" class="block font-medium">"Search your history"</label>
+            <input id="history-search" node_ref=input name="q" type="search" maxlength=QUERY_MAX_CHARS value=query.get_untracked() class=INPUT on:input=move |e| search(event_target_value(&e))/>
         </form>
     }
 }
 
 #[component]
-fn Results(found: HistoryPage, query: String, ctx: HistoryCtx) -> impl IntoView {
+fn Results(found: HistoryPage, kind: Option<HistoryKind>, query: String, ctx: HistoryCtx) -> impl IntoView {
     let pages = found.pages();
     let page = found.page;
     if found.items.is_empty() && query.is_empty() && page == 1 {
+        let (message, href, action) = match kind {
+            None | Some(HistoryKind::Thread) => {
+                ("Nothing saved yet — write your first thread.", "/threads/new", "Write your first thread")
+            }
+            Some(HistoryKind::Letter) => ("No letters yet.", "/letters/new", "Write a letter"),
+            Some(HistoryKind::Description) => {
+                ("No product descriptions yet.", "/tools/description", "Write a product description")
+            }
+            Some(HistoryKind::Transcript) => ("No transcripts yet.", "/tools/transcribe", "Transcribe audio"),
+        };
         return view! {
             <div class="mt-8 rounded-lg border border-dashed border-slate-400 p-8 text-center">
-                <p class="text-lg">"No threads yet — write your first thread."</p>
-                <A href="/threads/new" attr:class=format!("mt-4 {BUTTON}")>"Write your first thread"</A>
+                <p class="text-lg">{message}</p>
+                <A href=href attr:class=format!("mt-4 {BUTTON}")>{action}</A>
             </div>
         }
         .into_any();
@@ -160,12 +213,12 @@ fn Results(found: HistoryPage, query: String, ctx: HistoryCtx) -> impl IntoView 
         let message = if query.is_empty() {
             "There is nothing on this page.".to_string()
         } else {
-            format!("No threads match “{query}”.")
+            format!("Nothing matches “{query}”.")
         };
         return view! {
             <div class="mt-8 rounded-lg border border-dashed border-slate-400 p-8 text-center">
                 <p class="text-lg">{message}</p>
-                <A href="/history" attr:class=TEXT_LINK>"Show all your threads"</A>
+                <A href="/history" attr:class=TEXT_LINK>"Show everything"</A>
             </div>
         }
         .into_any();
@@ -185,9 +238,9 @@ fn Results(found: HistoryPage, query: String, ctx: HistoryCtx) -> impl IntoView 
             {found.items.into_iter().map(|item| view! { <HistoryRow item ctx/> }).collect_view()}
         </ul>
         <nav aria-label="Pages" class="mt-6 flex flex-wrap items-center gap-3">
-            {link("Previous", "Previous page", (page > 1).then(|| history_href(&query, page - 1)))}
+            {link("Previous", "Previous page", (page > 1).then(|| history_href(kind, &query, page - 1)))}
             <span>{format!("Page {page} of {pages}")}</span>
-            {link("Next", "Next page", (page < pages).then(|| history_href(&query, page + 1)))}
+            {link("Next", "Next page", (page < pages).then(|| history_href(kind, &query, page + 1)))}
         </nav>
     }
     .into_any()
@@ -199,7 +252,7 @@ fn UndoBar(ctx: HistoryCtx) -> impl IntoView {
     let undo = move |_| {
         let Some(deleted) = ctx.deleted.get_untracked() else { return };
         spawn_local(async move {
-            match restore_thread(deleted.id).await {
+            match restore_saved(deleted.kind.slug().to_string(), deleted.id).await {
                 Ok(()) => {
                     ctx.deleted.set(None);
                     error.set(None);
@@ -226,7 +279,7 @@ fn UndoBar(ctx: HistoryCtx) -> impl IntoView {
 fn SignInPrompt() -> impl IntoView {
     view! {
         <div class="mt-8 rounded-lg border border-slate-300 p-8 text-center dark:border-slate-700">
-            <p class="text-lg">"Sign in to see the threads you saved."</p>
+            <p class="text-lg">"Sign in to see what you saved: threads, letters, descriptions and transcripts."</p>
             <div class="mt-4 flex flex-wrap justify-center gap-3">
                 <A href="/sign-in" attr:class=BUTTON>"Sign in"</A>
                 <A href="/sign-up" attr:class=BUTTON_SECONDARY>"Create a free account"</A>
@@ -238,12 +291,15 @@ fn SignInPrompt() -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::history_href;
+    use crate::features::history::model::HistoryKind;
 
     #[test]
-    fn hrefs_carry_the_query_and_page() {
-        assert_eq!(history_href("", 1), "/history");
-        assert_eq!(history_href("", 3), "/history?page=3");
-        assert_eq!(history_href("rust & co", 2), "/history?q=rust%20%26%20co&page=2");
-        assert_eq!(history_href("é", 1), "/history?q=%C3%A9");
+    fn hrefs_carry_the_kind_query_and_page() {
+        assert_eq!(history_href(None, "", 1), "/history");
+        assert_eq!(history_href(None, "", 3), "/history?page=3");
+        assert_eq!(history_href(None, "rust & co", 2), "/history?q=rust%20%26%20co&page=2");
+        assert_eq!(history_href(None, "é", 1), "/history?q=%C3%A9");
+        assert_eq!(history_href(Some(HistoryKind::Letter), "", 1), "/history?kind=letter");
+        assert_eq!(history_href(Some(HistoryKind::Letter), "x", 2), "/history?kind=letter&q=x&page=2");
     }
 }

@@ -1,18 +1,45 @@
-//! One saved item in `/history`: open, rename in place, duplicate, delete.
+//! One saved item in `/history`: open and delete (with undo); a thread can also be renamed in
+//! place and duplicated.
 
 use leptos::{ev, prelude::*, task::spawn_local};
 use leptos_router::components::A;
 
-use super::history::HistoryCtx;
-use super::thread_form::INPUT;
-use crate::features::threads::api::{delete_thread, duplicate_thread, rename_thread};
-use crate::features::threads::model::{HistoryItem, TITLE_MAX_CHARS};
-use crate::ui::form::{BUTTON, BUTTON_SECONDARY};
+use super::list::HistoryCtx;
+use crate::features::history::api::delete_saved;
+use crate::features::history::model::{HistoryItem, HistoryKind};
+use crate::features::threads::model::TITLE_MAX_CHARS;
+use crate::features::threads::{duplicate_thread, rename_thread};
+use crate::ui::form::{BUTTON, BUTTON_SECONDARY, INPUT};
 use crate::ui::toast::use_toaster;
+
+/// The line under the title: kind, date and the kind's own fact.
+fn meta(item: &HistoryItem) -> String {
+    let fact = match item.kind {
+        HistoryKind::Thread => match item.detail.parse::<u32>() {
+            Ok(1) => "1 post".to_string(),
+            Ok(n) => format!("{n} posts"),
+            Err(_) => String::new(),
+        },
+        HistoryKind::Letter => item.detail.replace('_', " "),
+        HistoryKind::Transcript => match item.detail.parse::<u64>() {
+            Ok(ms) => format!("{}:{:02}", ms / 60_000, ms / 1000 % 60),
+            Err(_) => String::new(),
+        },
+        HistoryKind::Description => String::new(),
+    };
+    let mut line = format!("{} · updated {}", item.kind.label(), item.updated_at.format("%-d %b %Y"));
+    if !fact.is_empty() {
+        line.push_str(" · ");
+        line.push_str(&fact);
+    }
+    line
+}
 
 #[component]
 pub fn HistoryRow(item: HistoryItem, ctx: HistoryCtx) -> impl IntoView {
     let id = item.id;
+    let kind = item.kind;
+    let href = kind.href(id);
     let title = RwSignal::new(item.title.clone());
     let editing = RwSignal::new(false);
     let draft = RwSignal::new(String::new());
@@ -56,20 +83,15 @@ pub fn HistoryRow(item: HistoryItem, ctx: HistoryCtx) -> impl IntoView {
     let delete = move |_| {
         busy.set(true);
         spawn_local(async move {
-            let result = delete_thread(id).await;
+            let result = delete_saved(kind.slug().to_string(), id).await;
             busy.set(false);
             match result {
-                Ok(()) => ctx.deleted(id, title.get_untracked()),
+                Ok(()) => ctx.deleted(kind, id, title.get_untracked()),
                 Err(e) => error.set(Some(e.to_string())),
             }
         });
     };
-    let meta = format!(
-        "{} · updated {} · {}",
-        item.kind.label(),
-        item.updated_at.format("%-d %b %Y"),
-        if item.post_count == 1 { "1 post".to_string() } else { format!("{} posts", item.post_count) }
-    );
+    let meta = meta(&item);
     let named = move |action: &str| format!("{action} “{}”", title.get());
 
     view! {
@@ -77,7 +99,7 @@ pub fn HistoryRow(item: HistoryItem, ctx: HistoryCtx) -> impl IntoView {
             <Show
                 when=move || editing.get()
                 fallback=move || view! {
-                    <A href=format!("/threads/{id}") attr:class="inline-flex min-h-11 items-center break-words text-lg font-semibold text-indigo-700 underline underline-offset-4 dark:text-indigo-300">
+                    <A href=href.clone() attr:class="inline-flex min-h-11 items-center break-words text-lg font-semibold text-indigo-700 underline underline-offset-4 dark:text-indigo-300">
                         {move || title.get()}
                     </A>
                 }
@@ -102,12 +124,14 @@ pub fn HistoryRow(item: HistoryItem, ctx: HistoryCtx) -> impl IntoView {
             <p class="text-sm text-slate-700 dark:text-slate-300">{meta}</p>
             <p id=error_id role="alert" class="mt-1 text-sm text-red-700 empty:hidden dark:text-red-300">{move || error.get()}</p>
             <div class="mt-2 flex flex-wrap gap-2">
-                <button type="button" class=BUTTON_SECONDARY aria-label=move || named("Rename") disabled=move || editing.get() on:click=move |_| {
-                    draft.set(title.get_untracked());
-                    error.set(None);
-                    editing.set(true);
-                }>"Rename"</button>
-                <button type="button" class=BUTTON_SECONDARY aria-label=move || named("Duplicate") disabled=move || busy.get() on:click=duplicate>"Duplicate"</button>
+                {(kind == HistoryKind::Thread).then(|| view! {
+                    <button type="button" class=BUTTON_SECONDARY aria-label=move || named("Rename") disabled=move || editing.get() on:click=move |_| {
+                        draft.set(title.get_untracked());
+                        error.set(None);
+                        editing.set(true);
+                    }>"Rename"</button>
+                    <button type="button" class=BUTTON_SECONDARY aria-label=move || named("Duplicate") disabled=move || busy.get() on:click=duplicate>"Duplicate"</button>
+                })}
                 <button type="button" class=BUTTON_SECONDARY aria-label=move || named("Delete") disabled=move || busy.get() on:click=delete>"Delete"</button>
             </div>
         </li>

@@ -1,0 +1,6 @@
+//! `/history`: the list and its rows.
+
+mod list;
+mod row;
+
+pub use list::HistoryListPage;
