@@ -8,6 +8,7 @@ pub mod admin;
 #[cfg(feature = "ssr")]
 pub mod ai;
 pub mod email;
+pub mod letters;
 pub mod quotas;
 pub mod status;
 pub mod threads;
