@@ -7,6 +7,7 @@ use crate::email_outbox::links;
 use crate::fake_mail_api::FakeMailApi;
 use crate::helpers::{TestApp, config_with};
 use crate::smtp_sink::SmtpSink;
+use mail_parser::MimeHeaders;
 use sqlx::PgPool;
 use std::{sync::Arc, time::Duration};
 use threadr::features::email::{
