@@ -150,6 +150,24 @@ pub fn render(letter: &PdfLetter) -> Result<Vec<u8>, PdfError> {
     document.finish().map_err(|e| PdfError::Write(format!("{e:?}")))
 }
 
+/// The characters of `text` the embedded font cannot draw (CJK, emoji, …), each once, in
+/// order: the PDF would show an empty box for them and lose them from its text, so a form
+/// can refuse them with a clear message before a letter is made.
+pub fn unsupported_characters(text: &str) -> Vec<char> {
+    let Some(fonts) = FONTS.as_ref() else { return Vec::new() };
+    let mut missing = Vec::new();
+    for c in text.chars() {
+        if c.is_control() || c.is_whitespace() || missing.contains(&c) {
+            continue;
+        }
+        let drawable = |face: &Face| face.shaper.glyph_index(c).is_some();
+        if !(drawable(&fonts.regular) && drawable(&fonts.bold)) {
+            missing.push(c);
+        }
+    }
+    missing
+}
+
 // ---------------------------------------------------------------------------------------
 // Fonts and shaping
 
@@ -277,7 +295,14 @@ fn single_line(raw: &str) -> String {
     clean(raw, false).split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn party(party: &PdfParty, name_style: Style, name_size: f32, first_space: f32, out: &mut Vec<Block>) {
+fn party(
+    party: &PdfParty,
+    name_style: Style,
+    name_size: f32,
+    detail_size: f32,
+    first_space: f32,
+    out: &mut Vec<Block>,
+) {
     let name = single_line(&party.name);
     if !name.is_empty() {
         out.push(text(name, name_style, name_size, Align::Left, first_space));
@@ -285,25 +310,25 @@ fn party(party: &PdfParty, name_style: Style, name_size: f32, first_space: f32, 
     for line in &party.address_lines {
         let line = single_line(line);
         if !line.is_empty() {
-            out.push(text(line, Style::Regular, SMALL_SIZE.max(name_size.min(BODY_SIZE)), Align::Left, 0.0));
+            out.push(text(line, Style::Regular, detail_size, Align::Left, 0.0));
         }
     }
     if let Some(email) = party.email.as_deref().map(single_line).filter(|e| !e.is_empty()) {
-        out.push(text(email, Style::Regular, SMALL_SIZE.max(name_size.min(BODY_SIZE)), Align::Left, 0.0));
+        out.push(text(email, Style::Regular, detail_size, Align::Left, 0.0));
     }
 }
 
 fn blocks(letter: &PdfLetter) -> Vec<Block> {
     let mut out = Vec::new();
     // Letterhead: the sender, then a rule across the text width.
-    party(&letter.sender, Style::Bold, NAME_SIZE, 0.0, &mut out);
+    party(&letter.sender, Style::Bold, NAME_SIZE, SMALL_SIZE, 0.0, &mut out);
     out.push(Block::Rule { space_before: 8.0 });
 
     let date = single_line(&letter.date);
     if !date.is_empty() {
         out.push(text(date, Style::Regular, BODY_SIZE, Align::Right, 18.0));
     }
-    party(&letter.recipient, Style::Regular, BODY_SIZE, 18.0, &mut out);
+    party(&letter.recipient, Style::Regular, BODY_SIZE, BODY_SIZE, 18.0, &mut out);
 
     let subject = single_line(&letter.subject);
     if !subject.is_empty() {

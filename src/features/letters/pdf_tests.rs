@@ -228,3 +228,13 @@ fn control_characters_do_not_reach_the_page() {
     let text = pages_text(&render(&l).unwrap()).join(" ");
     assert!(text.contains("Invoice 114 x"), "{text}");
 }
+
+#[test]
+fn characters_the_font_lacks_are_named_and_do_not_break_the_letter() {
+    assert_eq!(unsupported_characters("Zoë Ñúñez — 15 € « ok » Ωμέγα Привет"), Vec::<char>::new());
+    assert_eq!(unsupported_characters("Ref 日本日 and 😀😀."), vec!['日', '本', '😀']);
+    let mut l = short_letter();
+    l.paragraphs = vec!["Reference 日本語 and 😀, then the rest of the sentence.".into()];
+    let text = pages_text(&render(&l).unwrap()).join(" ");
+    assert!(text.contains("then the rest of the sentence."), "{text}");
+}
