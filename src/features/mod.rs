@@ -9,6 +9,7 @@ pub mod admin;
 pub mod ai;
 pub mod email;
 pub mod history;
+pub mod letters;
 pub mod quotas;
 pub mod status;
 pub mod threads;

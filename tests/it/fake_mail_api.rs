@@ -1,9 +1,11 @@
 //! A local HTTP server standing in for a Resend-style email API. It can answer 500 for the
 //! first requests, hold requests, and de-duplicates by `Idempotency-Key` as Resend does.
+//! Attachments are checked as Resend checks them (`filename` and base64 `content` required,
+//! 422 otherwise) and recorded decoded.
 
 use axum::{
     Json, Router,
-    extract::State,
+    extract::{DefaultBodyLimit, State},
     http::{HeaderMap, StatusCode},
     routing::post,
 };
@@ -18,6 +20,34 @@ pub struct ApiRequest {
     pub idempotency_key: String,
     pub authorization: String,
     pub body: serde_json::Value,
+    pub attachments: Vec<ReceivedAttachment>,
+}
+
+/// An attachment as the API received it, its content decoded from base64.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReceivedAttachment {
+    pub filename: String,
+    pub content_type: Option<String>,
+    pub content: Vec<u8>,
+}
+
+/// Resend's rules for `attachments`: an array of objects with a `filename` and base64
+/// `content`, an optional `content_type`.
+fn attachments(body: &serde_json::Value) -> Result<Vec<ReceivedAttachment>, String> {
+    use base64::Engine;
+    let Some(list) = body.get("attachments") else { return Ok(Vec::new()) };
+    let list = list.as_array().ok_or("attachments must be an array")?;
+    list.iter()
+        .map(|a| {
+            let filename = a["filename"].as_str().filter(|f| !f.is_empty()).ok_or("attachment filename is required")?;
+            let content = a["content"].as_str().ok_or("attachment content is required")?;
+            let content = base64::engine::general_purpose::STANDARD
+                .decode(content)
+                .map_err(|e| format!("attachment content is not base64: {e}"))?;
+            let content_type = a.get("content_type").and_then(|t| t.as_str()).map(str::to_string);
+            Ok(ReceivedAttachment { filename: filename.to_string(), content_type, content })
+        })
+        .collect()
 }
 
 #[derive(Default)]
@@ -40,7 +70,11 @@ impl FakeMailApi {
     pub async fn start() -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let api = Self { base_url: format!("http://{}/", listener.local_addr().unwrap()), ..Self::default() };
-        let app = Router::new().route("/emails", post(receive)).with_state(api.clone());
+        // Resend accepts up to 40 MB per email after base64.
+        let app = Router::new()
+            .route("/emails", post(receive))
+            .layer(DefaultBodyLimit::max(40 * 1024 * 1024))
+            .with_state(api.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
         api
     }
@@ -73,13 +107,21 @@ async fn receive(
 ) -> (StatusCode, Json<serde_json::Value>) {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let key = header("idempotency-key");
+    let files = attachments(&body);
     let delay = {
         let mut inner = api.inner.lock().unwrap();
         inner.requests.push(ApiRequest {
             idempotency_key: key.clone(),
             authorization: header("authorization"),
             body: body.clone(),
+            attachments: files.clone().unwrap_or_default(),
         });
+        if let Err(message) = files {
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(serde_json::json!({ "name": "validation_error", "message": message })),
+            );
+        }
         if let Some(status) = inner.always_status {
             return (StatusCode::from_u16(status).unwrap(), Json(serde_json::json!({ "message": "scripted failure" })));
         }

@@ -8,6 +8,7 @@ mod admin_step_up;
 mod ai_providers;
 mod cli;
 mod database_outage;
+mod email_attachments;
 mod email_mailbox;
 mod email_outbox;
 mod email_worker;

@@ -2,12 +2,15 @@
 //! that delivers it through SMTP, an HTTP API or the dev mailbox (with fallback, retries
 //! and dead-lettering), the email templates, and the dev mailbox page at `/admin/mail`.
 //!
-//! Other features send mail with [`Mailer::enqueue`] inside their own transaction.
+//! Other features send mail with [`Mailer::enqueue`] inside their own transaction, and files
+//! (a letter's PDF) with [`Mailer::enqueue_with_attachments`].
 
 mod api;
 mod model;
 mod pages;
 
+#[cfg(feature = "ssr")]
+pub mod attachments;
 #[cfg(feature = "ssr")]
 pub mod outbox;
 #[cfg(feature = "ssr")]
@@ -20,10 +23,12 @@ mod wiring;
 pub mod worker;
 
 pub use api::{GetMail, ListMail, MailList, RetryMail, SendTestEmail};
-pub use model::{EmailStatus, MailDetail, MailSummary, OutboxStats};
+#[cfg(feature = "ssr")]
+pub use attachments::{Attachment, AttachmentError};
+pub use model::{AttachmentInfo, EmailStatus, MailDetail, MailSummary, OutboxStats};
 pub use pages::{MailPage, MailboxPage};
 #[cfg(feature = "ssr")]
-pub use wiring::{Mailer, html_body_route, providers_from_config, worker_from_config};
+pub use wiring::{Mailer, attachment_route, html_body_route, providers_from_config, worker_from_config};
 
 /// The absolute http(s) links in a text body, in order, without repeats.
 pub fn links_in(text: &str) -> Vec<String> {

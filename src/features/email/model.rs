@@ -53,6 +53,19 @@ pub struct MailDetail {
     pub sent_at: Option<DateTime<Utc>>,
     /// Absolute links found in the message, so a developer can follow them.
     pub links: Vec<String>,
+    /// Files sent with the message, in order.
+    pub attachments: Vec<AttachmentInfo>,
+}
+
+/// A file attached to a message, without its content (downloaded separately).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AttachmentInfo {
+    pub position: i32,
+    pub filename: String,
+    pub content_type: String,
+    /// In bytes.
+    pub size: i64,
 }
 
 /// Queue health for dashboards and alerts.

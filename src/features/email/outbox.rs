@@ -6,7 +6,8 @@ use sqlx::{PgConnection, PgPool};
 use std::{str::FromStr, time::Duration};
 use uuid::Uuid;
 
-use super::model::{EmailStatus, MailDetail, MailSummary, OutboxStats};
+use super::attachments::{self, Attachment, AttachmentError};
+use super::model::{AttachmentInfo, EmailStatus, MailDetail, MailSummary, OutboxStats};
 use super::providers::OutgoingEmail;
 use super::templates::{Email, Links, TemplateError, render};
 
@@ -22,6 +23,8 @@ pub enum EnqueueError {
     InvalidKey,
     #[error(transparent)]
     Template(#[from] TemplateError),
+    #[error(transparent)]
+    Attachment(#[from] AttachmentError),
     #[error("could not store the email: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -62,6 +65,36 @@ pub async fn enqueue<E: Email>(
     let data = serde_json::to_value(email)
         .map_err(|e| TemplateError::Data { template: E::TEMPLATE, reason: e.to_string() })?;
     enqueue_json(conn, links, to, E::TEMPLATE, &data, idempotency_key).await
+}
+
+/// Like [`enqueue`], with files attached. The attachments are stored in the same
+/// transaction; when the idempotency key already exists nothing new is stored.
+pub async fn enqueue_with_attachments<E: Email>(
+    conn: &mut PgConnection,
+    links: &Links,
+    to: &str,
+    email: &E,
+    idempotency_key: &str,
+    attachments: &[Attachment],
+) -> Result<Enqueued, EnqueueError> {
+    attachments::check_total(attachments)?;
+    let enqueued = enqueue(conn, links, to, email, idempotency_key).await?;
+    if enqueued.created {
+        for (position, a) in attachments.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO email_attachments (email_id, position, filename, content_type, bytes)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(enqueued.id)
+            .bind(position as i32)
+            .bind(a.filename())
+            .bind(a.content_type())
+            .bind(a.bytes())
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(enqueued)
 }
 
 /// Like [`enqueue`] with the template named at run time and its data as JSON.
@@ -114,6 +147,8 @@ pub struct Claimed {
     pub text_body: String,
     pub attempts: i32,
     pub claim_token: Uuid,
+    /// Whether [`attachments`] has anything to load for this message.
+    pub has_attachments: bool,
 }
 
 /// Claims up to `limit` due messages (and expired claims of crashed workers) for `lease`.
@@ -130,7 +165,8 @@ pub async fn claim(pool: &PgPool, limit: i64, lease: Duration) -> Result<Vec<Cla
                   LIMIT $1
                   FOR UPDATE SKIP LOCKED) due
           WHERE o.id = due.id
-      RETURNING o.id, o.recipient, o.subject, o.html_body, o.text_body, o.attempts, o.claim_token",
+      RETURNING o.id, o.recipient, o.subject, o.html_body, o.text_body, o.attempts, o.claim_token,
+                EXISTS (SELECT 1 FROM email_attachments a WHERE a.email_id = o.id) AS has_attachments",
     )
     .bind(limit)
     .bind(lease.as_secs_f64())
@@ -241,17 +277,59 @@ pub async fn detail(pool: &PgPool, id: Uuid) -> Result<Option<(MailDetail, Strin
     .bind(id)
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|r| {
-        let links = super::links_in(&r.text_body);
-        let detail = MailDetail {
-            summary: r.summary,
-            text_body: r.text_body,
-            next_attempt_at: r.next_attempt_at,
-            sent_at: r.sent_at,
-            links,
-        };
-        (detail, r.html_body)
-    }))
+    let Some(r) = row else { return Ok(None) };
+    let links = super::links_in(&r.text_body);
+    let attachments = attachment_list(pool, r.summary.id).await?;
+    let detail = MailDetail {
+        summary: r.summary,
+        text_body: r.text_body,
+        next_attempt_at: r.next_attempt_at,
+        sent_at: r.sent_at,
+        links,
+        attachments,
+    };
+    Ok(Some((detail, r.html_body)))
+}
+
+/// A message's attachments, in order, for sending.
+pub async fn attachments(pool: &PgPool, email_id: Uuid) -> Result<Vec<Attachment>, sqlx::Error> {
+    let rows: Vec<(String, String, Vec<u8>)> = sqlx::query_as(
+        "SELECT filename, content_type, bytes FROM email_attachments WHERE email_id = $1 ORDER BY position",
+    )
+    .bind(email_id)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|(filename, content_type, bytes)| {
+            Attachment::new(&filename, &content_type, bytes).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+        })
+        .collect()
+}
+
+/// Names, types and sizes of a message's attachments (not their bytes), for the mailbox.
+pub async fn attachment_list(pool: &PgPool, email_id: Uuid) -> Result<Vec<AttachmentInfo>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT position, filename, content_type, octet_length(bytes)::int8 AS size
+           FROM email_attachments WHERE email_id = $1 ORDER BY position",
+    )
+    .bind(email_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// One attachment of a message, for download from the mailbox.
+pub async fn attachment(pool: &PgPool, email_id: Uuid, position: i32) -> Result<Option<Attachment>, sqlx::Error> {
+    let row: Option<(String, String, Vec<u8>)> = sqlx::query_as(
+        "SELECT filename, content_type, bytes FROM email_attachments WHERE email_id = $1 AND position = $2",
+    )
+    .bind(email_id)
+    .bind(position)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|(filename, content_type, bytes)| {
+        Attachment::new(&filename, &content_type, bytes).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+    })
+    .transpose()
 }
 
 /// Makes a failed or dead message due again now, with a fresh attempt count.
@@ -271,7 +349,8 @@ pub async fn retry(pool: &PgPool, id: Uuid) -> Result<bool, sqlx::Error> {
 
 /// The dev mailbox provider's delivery: idempotent per outbox message.
 pub async fn store_in_dev_mailbox(pool: &PgPool, email: &OutgoingEmail) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    let mut tx = pool.begin().await?;
+    let stored = sqlx::query(
         "INSERT INTO dev_mailbox (outbox_id, recipient, subject, html_body, text_body)
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (outbox_id) DO NOTHING",
     )
@@ -280,8 +359,24 @@ pub async fn store_in_dev_mailbox(pool: &PgPool, email: &OutgoingEmail) -> Resul
     .bind(&email.subject)
     .bind(&email.html)
     .bind(&email.text)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    if stored.rows_affected() == 1 {
+        for (position, a) in email.attachments.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO dev_mailbox_attachments (outbox_id, position, filename, content_type, bytes)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(email.id)
+            .bind(position as i32)
+            .bind(a.filename())
+            .bind(a.content_type())
+            .bind(a.bytes())
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await?;
     Ok(())
 }
 

@@ -260,6 +260,31 @@ fn MailView(detail: MailDetail) -> impl IntoView {
                 }.into_any()
             }}
         </section>
+        <section aria-labelledby="attachments-title" class="mt-8">
+            <h2 id="attachments-title" class="text-xl font-semibold">"Attachments"</h2>
+            {if detail.attachments.is_empty() {
+                view! { <p class="mt-2 text-slate-700 dark:text-slate-300">"This message has no attachments."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="mt-2 space-y-1">
+                        {detail.attachments.iter().map(|a| view! {
+                            <li>
+                                <a
+                                    href=format!("/admin/mail/{id}/attachments/{}", a.position)
+                                    download=a.filename.clone()
+                                    class="inline-flex min-h-11 items-center break-all text-indigo-700 underline underline-offset-4 dark:text-indigo-300"
+                                >
+                                    {format!("Download {}", a.filename)}
+                                </a>
+                                <span class="ml-2 text-sm text-slate-700 dark:text-slate-300">
+                                    {format!("{} · {}", a.content_type, file_size(a.size))}
+                                </span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
         <section aria-labelledby="text-title" class="mt-8">
             <h2 id="text-title" class="text-xl font-semibold">"Plain text"</h2>
             <pre class="mt-2 overflow-x-auto whitespace-pre-wrap rounded-lg bg-slate-100 p-4 text-sm dark:bg-slate-900">{detail.text_body.clone()}</pre>
@@ -273,5 +298,14 @@ fn MailView(detail: MailDetail) -> impl IntoView {
                 class="mt-2 h-[36rem] w-full rounded-lg border border-slate-200 bg-white dark:border-slate-800"
             ></iframe>
         </section>
+    }
+}
+
+/// "812 bytes", "27.2 KB", "1.4 MB".
+fn file_size(bytes: i64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} bytes"),
+        b if b < 1024 * 1024 => format!("{:.1} KB", b as f64 / 1024.0),
+        b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
     }
 }

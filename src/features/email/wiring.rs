@@ -9,6 +9,7 @@ use sqlx::{PgConnection, PgPool};
 use std::sync::Arc;
 use uuid::Uuid;
 
+use super::attachments::Attachment;
 use super::outbox::{self, EnqueueError, Enqueued};
 use super::providers::{DevMailbox, EmailProvider, HttpApi, Smtp};
 use super::templates::{Email, Links};
@@ -22,6 +23,7 @@ impl From<EnqueueError> for AppError {
             EnqueueError::InvalidRecipient(_) => {
                 AppError::invalid("Enter a valid email address, like name@example.com.")
             }
+            EnqueueError::Attachment(e) => AppError::invalid(e.to_string()),
             EnqueueError::Database(e) => AppError::from(e),
             other => internal("enqueue email", other),
         }
@@ -52,6 +54,19 @@ impl Mailer {
         idempotency_key: &str,
     ) -> Result<Enqueued, EnqueueError> {
         outbox::enqueue(conn, &self.links, to, email, idempotency_key).await
+    }
+
+    /// [`Mailer::enqueue`] with files attached (a letter's PDF), stored in the same
+    /// transaction. Build each file with [`Attachment::new`], which refuses bad names.
+    pub async fn enqueue_with_attachments<E: Email>(
+        &self,
+        conn: &mut PgConnection,
+        to: &str,
+        email: &E,
+        idempotency_key: &str,
+        attachments: Vec<Attachment>,
+    ) -> Result<Enqueued, EnqueueError> {
+        outbox::enqueue_with_attachments(conn, &self.links, to, email, idempotency_key, &attachments).await
     }
 
     pub async fn enqueue_json(
@@ -126,5 +141,68 @@ pub async fn html_body_route(
             tracing::warn!(error = %e, "mailbox preview failed");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
+    }
+}
+
+/// `GET /admin/mail/{id}/attachments/{position}`: one attached file, downloaded (never shown
+/// inline, so an attached HTML or SVG file cannot run in the app's origin).
+pub async fn attachment_route(
+    State(state): State<AppState>,
+    _admin: crate::features::accounts::session::Admin,
+    Path((id, position)): Path<(Uuid, i32)>,
+) -> Response {
+    if state.config.is_production() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match outbox::attachment(&state.db, id, position).await {
+        Ok(Some(file)) => {
+            let disposition = content_disposition(file.filename());
+            let content_type = HeaderValue::from_str(file.content_type())
+                .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+            let mut res = file.bytes().to_vec().into_response();
+            let headers = res.headers_mut();
+            headers.insert(header::CONTENT_TYPE, content_type);
+            headers.insert(header::CONTENT_DISPOSITION, disposition);
+            headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+            headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'"));
+            res
+        }
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "mailbox attachment download failed");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+/// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded` (RFC 6266): an ASCII
+/// fallback for old clients and the exact name for the rest.
+fn content_disposition(filename: &str) -> HeaderValue {
+    let fallback: String = filename
+        .chars()
+        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+        .collect();
+    let mut encoded = String::new();
+    for byte in filename.bytes() {
+        if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
+            encoded.push(byte as char);
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    HeaderValue::from_str(&format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"))
+        .unwrap_or(HeaderValue::from_static("attachment"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_disposition;
+
+    #[test]
+    fn download_names_are_quoted_safely_and_keep_unicode() {
+        assert_eq!(
+            content_disposition("Zoë \"x\".pdf").to_str().unwrap(),
+            "attachment; filename=\"Zo_ _x_.pdf\"; filename*=UTF-8''Zo%C3%AB%20%22x%22.pdf"
+        );
     }
 }

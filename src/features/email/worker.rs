@@ -161,6 +161,18 @@ impl Worker {
 
     /// Tries each provider in order; records the outcome. None when the claim was lost.
     async fn deliver(&self, message: &Claimed) -> Option<EmailStatus> {
+        let attachments = if message.has_attachments {
+            match outbox::attachments(&self.pool, message.id).await {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!(email_id = %message.id, error = %e, "could not load an email's attachments");
+                    let summary = format!("could not load the attachments: {e}");
+                    return self.record_failure(message, summary, true).await;
+                }
+            }
+        } else {
+            Vec::new()
+        };
         let email = OutgoingEmail {
             id: message.id,
             from: self.from.clone(),
@@ -168,6 +180,7 @@ impl Worker {
             subject: message.subject.clone(),
             html: message.html_body.clone(),
             text: message.text_body.clone(),
+            attachments,
         };
         let mut errors = Vec::new();
         for provider in &self.providers {
@@ -194,9 +207,14 @@ impl Worker {
             }
         }
         let retryable = errors.iter().any(|e| e.retryable);
-        let give_up = !retryable || message.attempts >= self.config.max_attempts;
         let summary: String =
             errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ").chars().take(2000).collect();
+        self.record_failure(message, summary, retryable).await
+    }
+
+    /// Schedules the next attempt, or dead-letters when retrying cannot help or attempts ran out.
+    async fn record_failure(&self, message: &Claimed, summary: String, retryable: bool) -> Option<EmailStatus> {
+        let give_up = !retryable || message.attempts >= self.config.max_attempts;
         let delay = backoff(message.attempts, self.config.retry_base, self.config.retry_cap, rand::random::<f64>());
         match outbox::mark_failed(&self.pool, message, &summary, delay, give_up).await {
             Ok(Some(EmailStatus::Dead)) => {

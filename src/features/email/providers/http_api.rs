@@ -1,4 +1,5 @@
 use async_trait::async_trait;
+use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
 use reqwest::{Client, StatusCode};
 use serde_json::json;
 use std::time::Duration;
@@ -36,13 +37,22 @@ impl EmailProvider for HttpApi {
     }
 
     async fn send(&self, email: &OutgoingEmail) -> Result<(), ProviderError> {
-        let body = json!({
+        let mut body = json!({
             "from": email.from,
             "to": [email.to],
             "subject": email.subject,
             "html": email.html,
             "text": email.text,
         });
+        if !email.attachments.is_empty() {
+            // Resend's shape: the content as base64, with the name and type the recipient sees.
+            let files: Vec<_> = email
+                .attachments
+                .iter()
+                .map(|a| json!({ "filename": a.filename(), "content": BASE64.encode(a.bytes()), "content_type": a.content_type() }))
+                .collect();
+            body["attachments"] = serde_json::Value::Array(files);
+        }
         let response = self
             .client
             .post(self.endpoint.clone())

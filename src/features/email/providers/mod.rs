@@ -12,6 +12,8 @@ pub use smtp::Smtp;
 use async_trait::async_trait;
 use uuid::Uuid;
 
+use super::attachments::Attachment;
+
 /// A rendered message on its way out.
 #[derive(Debug, Clone)]
 pub struct OutgoingEmail {
@@ -22,6 +24,8 @@ pub struct OutgoingEmail {
     pub subject: String,
     pub html: String,
     pub text: String,
+    /// Sent after the bodies, in order.
+    pub attachments: Vec<Attachment>,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]

@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-    message::{Mailbox, MultiPart},
+    message::{Attachment, Mailbox, MultiPart, header::ContentType},
     transport::smtp::PoolConfig,
 };
 use std::time::Duration;
@@ -39,12 +39,26 @@ impl EmailProvider for Smtp {
             email.from.parse().map_err(|e| ProviderError::permanent(NAME, format!("bad sender: {e}")))?;
         let to: Mailbox =
             email.to.parse().map_err(|e| ProviderError::permanent(NAME, format!("bad recipient: {e}")))?;
+        // multipart/alternative (text, HTML) alone, or first inside multipart/mixed with the files.
+        let bodies = MultiPart::alternative_plain_html(email.text.clone(), email.html.clone());
+        let body = if email.attachments.is_empty() {
+            bodies
+        } else {
+            let mut mixed = MultiPart::mixed().multipart(bodies);
+            for a in &email.attachments {
+                let content_type = ContentType::parse(a.content_type())
+                    .map_err(|e| ProviderError::permanent(NAME, format!("bad attachment type: {e}")))?;
+                mixed =
+                    mixed.singlepart(Attachment::new(a.filename().to_string()).body(a.bytes().to_vec(), content_type));
+            }
+            mixed
+        };
         let message = Message::builder()
             .message_id(Some(format!("<{}@{}>", email.id, self.message_id_domain)))
             .from(from)
             .to(to)
             .subject(email.subject.clone())
-            .multipart(MultiPart::alternative_plain_html(email.text.clone(), email.html.clone()))
+            .multipart(body)
             .map_err(|e| ProviderError::permanent(NAME, format!("could not build the message: {e}")))?;
         match self.transport.send(message).await {
             Ok(_) => Ok(()),
