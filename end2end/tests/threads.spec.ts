@@ -195,14 +195,23 @@ test("a member's thread is saved, survives a reload and is managed in history", 
   await expect(page.getByText('2 items')).toBeVisible();
   await noSeriousViolations(page);
 
-  await page.getByLabel('Search your threads').fill('edited');
+  // The kind filter keeps the search; threads are the only kind this member has.
+  await page.getByRole('navigation', { name: 'Kinds' }).getByRole('link', { name: 'Threads' }).click();
+  await expect(page).toHaveURL(/\/history\?kind=thread$/);
+  await expect(page.getByText('2 items')).toBeVisible();
+  await page.getByRole('navigation', { name: 'Kinds' }).getByRole('link', { name: 'Letters' }).click();
+  await expect(page.getByText('No letters yet.')).toBeVisible();
+  await page.getByRole('navigation', { name: 'Kinds' }).getByRole('link', { name: 'Everything' }).click();
+  await expect(page.getByText('2 items')).toBeVisible();
+
+  await page.getByLabel('Search your history').fill('edited');
   await expect(page).toHaveURL(/\/history\?q=edited$/);
   await expect(page.getByText('1 item matching “edited”')).toBeVisible();
   await expect(page.getByRole('link', { name: 'Why Rust, edited' })).toBeVisible();
 
   await page.getByRole('button', { name: 'Delete “Why Rust, edited”' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'was deleted' })).toHaveText(/“Why Rust, edited” was deleted\./);
-  await expect(page.getByText('No threads match “edited”.')).toBeVisible();
+  await expect(page.getByText('Nothing matches “edited”.')).toBeVisible();
   await page.getByRole('button', { name: 'Undo' }).click();
   await expect(page.getByRole('link', { name: 'Why Rust, edited' })).toBeVisible();
   await page.getByRole('link', { name: 'Why Rust, edited' }).click();
