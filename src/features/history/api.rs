@@ -3,9 +3,9 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
+use super::model::HistoryPage;
 #[cfg(feature = "ssr")]
-use super::model::HistoryKind;
-use super::model::{HistoryPage, QUERY_MAX_CHARS, parse_filter};
+use super::model::{HistoryKind, QUERY_MAX_CHARS, parse_filter};
 use crate::error::AppError;
 
 /// The member's saved items, newest first: `kind` is `all` or one kind, `query` searches
