@@ -26,6 +26,7 @@ pub struct AppState {
     /// The AI provider the configuration chose (offline by default).
     pub ai: Arc<dyn crate::features::ai::Provider>,
     /// The assistant's provider (`auto` prefers Anthropic; see `Config::assistant_ai`).
+    #[from_ref(skip)]
     pub assistant: Arc<dyn crate::features::ai::Provider>,
     /// Fetches articles for thread generation behind the SSRF guard.
     pub importer: crate::features::threads::import::Importer,

@@ -102,10 +102,14 @@ fn Row(item: ConversationSummary) -> impl IntoView {
     let shown = item.title.clone();
     view! {
         <li class="rounded-md border border-slate-200 p-1 dark:border-slate-800">
-            {move || match mode.get() {
+            {move || {
+                let shown = shown.clone();
+                let label = shown.clone();
+                let input_id = input_id.clone();
+                match mode.get() {
                 Mode::View => view! {
                     <A href=format!("/assistant/{id}") attr:class="flex min-h-11 items-center break-words rounded-md px-2 font-medium hover:bg-slate-100 aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-800 dark:hover:bg-slate-800 dark:aria-[current=page]:bg-indigo-950 dark:aria-[current=page]:text-indigo-200">
-                        {shown.clone()}
+                        {label}
                     </A>
                     <div class="flex gap-1">
                         <button type="button" class=SMALL_BUTTON aria-label=format!("Rename “{shown}”") on:click=move |_| mode.set(Mode::Rename)>"Rename"</button>
@@ -127,12 +131,15 @@ fn Row(item: ConversationSummary) -> impl IntoView {
                     <div class="p-1">
                         <p>{format!("Delete “{shown}”? This cannot be undone.")}</p>
                         <div class="mt-2 flex gap-2">
-                            <button type="button" class=BUTTON_DANGER on:click=remove.clone()>"Delete"</button>
+                            <button type="button" class=BUTTON_DANGER on:click={
+                                let remove = remove.clone();
+                                move |e| remove(e)
+                            }>"Delete"</button>
                             <button type="button" class=BUTTON_SECONDARY on:click=move |_| mode.set(Mode::View)>"Keep"</button>
                         </div>
                     </div>
                 }.into_any(),
-            }}
+            }}}
             <p role="alert" class="px-2 text-sm text-red-700 empty:hidden dark:text-red-300">{move || error.get()}</p>
         </li>
     }
