@@ -351,11 +351,12 @@ async fn a_failed_reply_can_be_retried_and_the_failure_costs_nothing(pool: PgPoo
         .call_as("assistant/send", &[("message", ""), ("retry", "true"), ("conversation", &id_s)], Some(&cookie))
         .await;
     assert_eq!(res.status(), 200);
-    let body = res.text().await.unwrap();
-    assert!(body.contains("Better now.") && body.contains("\"type\":\"done\""), "{body}");
+    let events: Vec<Value> = res.text().await.unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(reply_text(&events), "Better now.");
+    assert_eq!(events.last().unwrap()["type"], "done");
     let roles: Vec<String> = sqlx::query_scalar("SELECT role FROM assistant_messages ORDER BY seq").fetch_all(&pool).await.unwrap();
     assert_eq!(roles, ["user", "assistant"], "the question was asked again, not stored twice");
-    let retried = &fake.requests().last().unwrap().body;
+    let retried = fake.requests().last().unwrap().body.clone();
     assert_eq!(retried["messages"].as_array().unwrap().len(), 1);
     assert_eq!(retried["messages"][0]["content"], "Hello?");
 }
