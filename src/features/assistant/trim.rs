@@ -13,6 +13,8 @@ pub const SUMMARY_MAX_CHARS: usize = 600;
 pub const TURN_MAX_CHARS: usize = 10_000;
 /// Words quoted from each dropped question.
 const QUOTED_WORDS: usize = 8;
+/// …and at most this many characters of them.
+const QUOTED_CHARS: usize = 60;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Trimmed {
@@ -97,8 +99,11 @@ fn summarise(dropped: &[Turn]) -> String {
         .filter(|t| t.role == Role::User)
         .map(|t| {
             let words: Vec<&str> = t.text.split_whitespace().collect();
-            let more = if words.len() > QUOTED_WORDS { "…" } else { "" };
-            format!("“{}{more}”", words[..words.len().min(QUOTED_WORDS)].join(" "))
+            let start = words[..words.len().min(QUOTED_WORDS)].join(" ");
+            let cut = start.chars().count() > QUOTED_CHARS;
+            let start: String = start.chars().take(QUOTED_CHARS).collect();
+            let more = if words.len() > QUOTED_WORDS || cut { "…" } else { "" };
+            format!("“{start}{more}”")
         })
         .collect();
     let mut line = if quotes.is_empty() { format!("{head}.") } else { format!("{head}, the person asked: ") };
