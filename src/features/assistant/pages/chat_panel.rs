@@ -177,9 +177,13 @@ pub fn ChatPanel(initial: Option<Conversation>) -> impl IntoView {
                 </ul>
             </div>
         </Show>
-        <ol role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" class="mt-4 flex flex-col gap-3">
-            {move || messages.get().into_iter().map(|m| view! { <MessageView message=m/> }).collect_view()}
-        </ol>
+        // A finished message is announced once; the reply streaming below it is not read out
+        // piece by piece.
+        <div role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages">
+            <ol class="mt-4 flex flex-col gap-3">
+                {move || messages.get().into_iter().map(|m| view! { <MessageView message=m/> }).collect_view()}
+            </ol>
+        </div>
         {move || pending.get().map(|text| view! {
             <div aria-busy="true" class="mt-3 rounded-lg border border-indigo-300 p-3 dark:border-indigo-700">
                 <p class="sr-only">"Assistant, writing:"</p>
