@@ -772,17 +772,19 @@ fn ai_config<F: Fn(&str) -> Option<String>>(
         })
     };
     let backend = build(resolve(false), errors)?;
-    let assistant =
-        if resolve(true) == resolve(false) { backend.clone() } else { build(resolve(true), errors)? };
-    Some((AiConfig {
-        backend,
-        timeout: timeout?,
-        connect_timeout: connect_timeout?,
-        idle_timeout: idle_timeout?,
-        max_retries: max_retries?,
-        retry_base: AI_RETRY_BASE,
-        offline_pace: offline_pace?,
-    }, assistant))
+    let assistant = if resolve(true) == resolve(false) { backend.clone() } else { build(resolve(true), errors)? };
+    Some((
+        AiConfig {
+            backend,
+            timeout: timeout?,
+            connect_timeout: connect_timeout?,
+            idle_timeout: idle_timeout?,
+            max_retries: max_retries?,
+            retry_base: AI_RETRY_BASE,
+            offline_pace: offline_pace?,
+        },
+        assistant,
+    ))
 }
 
 fn rate_limit_config<F: Fn(&str) -> Option<String>>(

@@ -45,10 +45,8 @@ impl AppState {
             }
         });
         let ai = ai_provider(&config.ai);
-        let assistant = ai_provider(&crate::server::config::AiConfig {
-            backend: config.assistant_ai.clone(),
-            ..config.ai.clone()
-        });
+        let assistant =
+            ai_provider(&crate::server::config::AiConfig { backend: config.assistant_ai.clone(), ..config.ai.clone() });
         let importer = crate::features::threads::import::Importer::from_config(&config);
         let rate_limiter = RateLimiter::from_config(&config.rate_limit);
         Self {

@@ -24,7 +24,8 @@ enum Which {
 }
 
 fn provider(which: Which, fake: &FakeAi) -> Arc<dyn ai::Provider> {
-    let endpoint = |model: &str| LlmEndpoint { api_key: "sk-test".into(), base_url: fake.base_url.clone(), model: model.into() };
+    let endpoint =
+        |model: &str| LlmEndpoint { api_key: "sk-test".into(), base_url: fake.base_url.clone(), model: model.into() };
     let backend = match which {
         Which::OpenAi => AiBackend::OpenAi(endpoint("gpt-4o-mini")),
         Which::Anthropic => AiBackend::Anthropic(endpoint("claude-haiku-4-5")),
@@ -115,7 +116,8 @@ async fn a_streamed_reply_arrives_is_stored_and_the_history_is_sent_as_messages(
         assert_eq!((kind.as_str(), outcome.as_str()), ("assistant", "ok"));
         assert!(cost > 0, "costed from the price table");
         assert_eq!(
-            count(&pool, "SELECT coalesce(sum(used), 0)::int8 FROM quota_usage WHERE metric = 'ai_requests_hour'").await,
+            count(&pool, "SELECT coalesce(sum(used), 0)::int8 FROM quota_usage WHERE metric = 'ai_requests_hour'")
+                .await,
             1
         );
         assert_eq!(
@@ -157,7 +159,8 @@ async fn a_streamed_reply_arrives_is_stored_and_the_history_is_sent_as_messages(
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn html_in_a_reply_is_rendered_inert(pool: PgPool) {
     let fake = FakeAi::start().await;
-    let evil = "Here you go: <script>alert(1)</script> and <img src=x onerror=alert(1)> and [click](javascript:alert(1)).";
+    let evil =
+        "Here you go: <script>alert(1)</script> and <img src=x onerror=alert(1)> and [click](javascript:alert(1)).";
     fake.set_default(Reply::text(evil, 5));
     let app = app_with(&pool, Which::Anthropic, &fake).await;
     let cookie = member(&app, &pool, "ada@example.com").await;
@@ -225,11 +228,12 @@ async fn a_sixty_turn_conversation_is_trimmed_to_the_budget(pool: PgPool) {
     let app = app_with(&pool, Which::Anthropic, &fake).await;
     let cookie = member(&app, &pool, "ada@example.com").await;
     let me = user_id(&pool, "ada@example.com").await;
-    let id: Uuid = sqlx::query_scalar("INSERT INTO assistant_conversations (user_id, title) VALUES ($1, 'Long') RETURNING id")
-        .bind(me)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let id: Uuid =
+        sqlx::query_scalar("INSERT INTO assistant_conversations (user_id, title) VALUES ($1, 'Long') RETURNING id")
+            .bind(me)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     for i in 0..60 {
         let (role, text) = if i % 2 == 0 {
             ("user", format!("Question number {i} about my listing {}", "detail ".repeat(140)))
@@ -252,7 +256,10 @@ async fn a_sixty_turn_conversation_is_trimmed_to_the_budget(pool: PgPool) {
     let body = &fake.requests()[0].body;
     let messages = body["messages"].as_array().unwrap();
     let last = messages.last().unwrap();
-    assert_eq!((last["role"].as_str(), last["content"].as_str()), (Some("user"), Some("The newest question: shorter title please")));
+    assert_eq!(
+        (last["role"].as_str(), last["content"].as_str()),
+        (Some("user"), Some("The newest question: shorter title please"))
+    );
     assert_eq!(messages[0]["role"], "user", "the history starts with a question");
     let history_chars: usize =
         messages[..messages.len() - 1].iter().map(|m| m["content"].as_str().unwrap().chars().count()).sum();
@@ -354,7 +361,8 @@ async fn a_failed_reply_can_be_retried_and_the_failure_costs_nothing(pool: PgPoo
     let events: Vec<Value> = res.text().await.unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(reply_text(&events), "Better now.");
     assert_eq!(events.last().unwrap()["type"], "done");
-    let roles: Vec<String> = sqlx::query_scalar("SELECT role FROM assistant_messages ORDER BY seq").fetch_all(&pool).await.unwrap();
+    let roles: Vec<String> =
+        sqlx::query_scalar("SELECT role FROM assistant_messages ORDER BY seq").fetch_all(&pool).await.unwrap();
     assert_eq!(roles, ["user", "assistant"], "the question was asked again, not stored twice");
     let retried = fake.requests().last().unwrap().body.clone();
     assert_eq!(retried["messages"].as_array().unwrap().len(), 1);

@@ -168,10 +168,8 @@ mod tests {
     fn history_comes_before_the_newest_message() {
         let mut p = Prompt::thread(task(None));
         assert_eq!(p.messages(), [serde_json::json!({"role": "user", "content": p.user})]);
-        p.history = vec![
-            Turn { role: Role::User, text: "Hi".into() },
-            Turn { role: Role::Assistant, text: "Hello!".into() },
-        ];
+        p.history =
+            vec![Turn { role: Role::User, text: "Hi".into() }, Turn { role: Role::Assistant, text: "Hello!".into() }];
         let roles: Vec<_> = p.messages().iter().map(|m| m["role"].as_str().unwrap_or("").to_string()).collect();
         assert_eq!(roles, ["user", "assistant", "user"]);
         assert_eq!(p.messages()[1]["content"], "Hello!");

@@ -42,26 +42,31 @@ pub async fn start(state: AppState, me: Member, ask: Ask) -> Result<TextStream<A
     // An AI request, not a generation: the hourly limit only.
     let reservation = quotas::reserve(&state.db, &subject, plan, now, false).await?;
     let prepared = match ask {
-        Ask::Message { text, .. } => async {
-            let conversation = match existing {
-                Some(c) => c,
-                None => db::create(&state.db, &me, &title_from(&text)).await?,
-            };
-            let history = db::messages(&state.db, conversation.id).await?;
-            db::add_message(&state.db, conversation.id, Speaker::User, &text, MessageStatus::Complete, None).await?;
-            Ok::<_, AppError>((conversation, history, text))
+        Ask::Message { text, .. } => {
+            async {
+                let conversation = match existing {
+                    Some(c) => c,
+                    None => db::create(&state.db, &me, &title_from(&text)).await?,
+                };
+                let history = db::messages(&state.db, conversation.id).await?;
+                db::add_message(&state.db, conversation.id, Speaker::User, &text, MessageStatus::Complete, None)
+                    .await?;
+                Ok::<_, AppError>((conversation, history, text))
+            }
+            .await
         }
-        .await,
-        Ask::Retry { .. } => async {
-            let conversation = existing.ok_or(AppError::NotFound)?;
-            let text = db::reopen_last_question(&state.db, conversation.id)
-                .await?
-                .ok_or_else(|| AppError::invalid("There is no question to ask again in this conversation."))?;
-            let mut history = db::messages(&state.db, conversation.id).await?;
-            history.pop();
-            Ok((conversation, history, text))
+        Ask::Retry { .. } => {
+            async {
+                let conversation = existing.ok_or(AppError::NotFound)?;
+                let text = db::reopen_last_question(&state.db, conversation.id)
+                    .await?
+                    .ok_or_else(|| AppError::invalid("There is no question to ask again in this conversation."))?;
+                let mut history = db::messages(&state.db, conversation.id).await?;
+                history.pop();
+                Ok((conversation, history, text))
+            }
+            .await
         }
-        .await,
     };
     let (conversation, history, text) = match prepared {
         Ok(p) => p,
@@ -180,11 +185,7 @@ async fn run(
     }
     let event = match (failure, stored) {
         (Some(e), _) => ChatEvent::Error {
-            message: if produced {
-                format!("{e} The part of the reply above is kept.")
-            } else {
-                unavailable(&e)
-            },
+            message: if produced { format!("{e} The part of the reply above is kept.") } else { unavailable(&e) },
             kept: produced,
         },
         (None, Some(message_id)) => ChatEvent::Done { message_id },

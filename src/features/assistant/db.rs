@@ -146,7 +146,12 @@ pub async fn reopen_last_question(db: &PgPool, conversation: Uuid) -> Result<Opt
     Ok(Some(content))
 }
 
-pub async fn rename(db: &PgPool, me: &Member, id: Uuid, title: &str) -> Result<Option<ConversationSummary>, sqlx::Error> {
+pub async fn rename(
+    db: &PgPool,
+    me: &Member,
+    id: Uuid,
+    title: &str,
+) -> Result<Option<ConversationSummary>, sqlx::Error> {
     let row: Option<SummaryRow> = sqlx::query_as(
         "UPDATE assistant_conversations SET title = $3
           WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL RETURNING id, title, updated_at",

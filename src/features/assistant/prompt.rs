@@ -38,11 +38,17 @@ pub fn write_offline(task: &ChatTask) -> Vec<String> {
     let lower = task.message.to_lowercase();
     let mentions = |words: &[&str]| words.iter().any(|w| lower.contains(w));
     let best = if mentions(&["letter", "refund", "complaint", "demand", "deposit", "cease"]) {
-        Some("For a letter, start with **[Letters](/letters)**: choose the type, fill in the parties and the facts, and Threadr drafts it.")
+        Some(
+            "For a letter, start with **[Letters](/letters)**: choose the type, fill in the parties and the facts, and Threadr drafts it.",
+        )
     } else if mentions(&["listing", "product", "description", "sell", "marketplace"]) {
-        Some("For a listing, **[Product descriptions](/tools/description)** turns a product name and its key facts into a title, a description and bullet points.")
+        Some(
+            "For a listing, **[Product descriptions](/tools/description)** turns a product name and its key facts into a title, a description and bullet points.",
+        )
     } else if mentions(&["thread", "tweet", "post", " x ", "twitter"]) {
-        Some("For a thread, paste your text or a link into the **[thread writer](/threads/new)**: it packs it into posts that fit X's limit.")
+        Some(
+            "For a thread, paste your text or a link into the **[thread writer](/threads/new)**: it packs it into posts that fit X's limit.",
+        )
     } else {
         None
     };
@@ -54,8 +60,14 @@ pub fn write_offline(task: &ChatTask) -> Vec<String> {
     }
     lines.push("These built-in tools work without one:\n\n".to_string());
     lines.push("- **[Thread writer](/threads/new)**: text or a link becomes a thread of posts for X.\n".to_string());
-    lines.push("- **[Letters](/letters)**: formal letters such as a demand for payment, a complaint or a refund request.\n".to_string());
-    lines.push("- **[Product descriptions](/tools/description)**: a title, a description and bullet points for a listing.\n".to_string());
+    lines.push(
+        "- **[Letters](/letters)**: formal letters such as a demand for payment, a complaint or a refund request.\n"
+            .to_string(),
+    );
+    lines.push(
+        "- **[Product descriptions](/tools/description)**: a title, a description and bullet points for a listing.\n"
+            .to_string(),
+    );
     lines.push(
         "\nAn operator can turn the assistant on by setting `ANTHROPIC_API_KEY` or `OPENAI_API_KEY`.".to_string(),
     );
@@ -81,10 +93,8 @@ mod tests {
 
     #[test]
     fn prompts_carry_the_system_rules_history_and_summary() {
-        let history = vec![
-            Turn { role: Role::User, text: "Hi".into() },
-            Turn { role: Role::Assistant, text: "Hello".into() },
-        ];
+        let history =
+            vec![Turn { role: Role::User, text: "Hi".into() }, Turn { role: Role::Assistant, text: "Hello".into() }];
         let p = build(history.clone(), "Write a thread".into());
         assert!(p.system.contains("writing assistant"));
         assert_eq!(p.history, history);

@@ -156,7 +156,12 @@ mod tests {
         assert!(trimmed.tokens() <= HISTORY_BUDGET_TOKENS);
         let summary = trimmed.summary.as_deref().expect("a summary");
         let dropped = 60 - trimmed.turns.len();
-        assert!(summary.starts_with(&format!("Earlier in this conversation ({dropped} messages, trimmed), the person asked: “Question 0")), "{summary}");
+        assert!(
+            summary.starts_with(&format!(
+                "Earlier in this conversation ({dropped} messages, trimmed), the person asked: “Question 0"
+            )),
+            "{summary}"
+        );
         assert!(summary.chars().count() <= SUMMARY_MAX_CHARS);
         assert_eq!(trimmed.turns.first().map(|t| t.role), Some(Role::User));
         assert!(trimmed.turns.last().unwrap().text.starts_with("Answer 29"));

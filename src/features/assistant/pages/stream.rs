@@ -93,7 +93,8 @@ mod tests {
     fn chunks_become_events() {
         let mut b = LineBuffer::default();
         assert!(b.push(r#"{"type":"text","te"#).is_empty());
-        let lines = b.push("xt\":\"Hi\"}\n{\"type\":\"done\",\"message_id\":\"00000000-0000-0000-0000-000000000000\"}\n");
+        let lines =
+            b.push("xt\":\"Hi\"}\n{\"type\":\"done\",\"message_id\":\"00000000-0000-0000-0000-000000000000\"}\n");
         assert_eq!(parse_line(&lines[0]), ChatEvent::Text { text: "Hi".into() });
         assert!(matches!(parse_line(&lines[1]), ChatEvent::Done { .. }));
         assert!(matches!(parse_line("nonsense"), ChatEvent::Error { kept: false, .. }));
