@@ -39,7 +39,8 @@ impl From<AppError> for Problem {
 }
 
 fn message(role: Speaker, content: String, status: MessageStatus, id: Option<Uuid>) -> ChatMessage {
-    ChatMessage { id: id.unwrap_or_default(), role, content, status, created_at: chrono::Utc::now() }
+    // The time is the server's to keep (the browser build has no clock through chrono).
+    ChatMessage { id: id.unwrap_or_default(), role, content, status, created_at: Default::default() }
 }
 
 #[component]
