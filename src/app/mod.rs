@@ -22,6 +22,7 @@ use crate::features::accounts::{
     ResetPasswordPage, SessionsPage, SignInPage, SignUpPage, VerifyEmailPage, provide_current_user,
 };
 use crate::features::admin::AdminHomePage;
+use crate::features::assistant::AssistantPage;
 use crate::features::email::{MailPage, MailboxPage};
 use crate::features::history::HistoryListPage;
 use crate::features::status::StatusPage;
@@ -51,6 +52,8 @@ pub fn App() -> impl IntoView {
                     // Async: a missing thread answers 404 before the first byte.
                     <Route path=path!("/threads/:id") view=ThreadPage ssr=SsrMode::Async/>
                     <Route path=path!("/history") view=HistoryListPage/>
+                    // One route for both addresses: a new conversation gets its id without a reload.
+                    <Route path=path!("/assistant/:id?") view=AssistantPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-up") view=SignUpPage/>
                     // In-order: "Continue with Google" (known on the server) shows without JavaScript.
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::InOrder/>

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod admin;
 #[cfg(feature = "ssr")]
 pub mod ai;
+pub mod assistant;
 pub mod email;
 pub mod history;
 pub mod letters;
@@ -19,5 +20,6 @@ pub mod threads;
 pub fn offline_writer() -> ai::OfflineWriter {
     std::sync::Arc::new(|task: &ai::Task| match task {
         ai::Task::Thread(t) => threads::write_offline(t),
+        ai::Task::Chat(t) => assistant::write_offline(t),
     })
 }

@@ -169,7 +169,7 @@ pub const VARS: &[VarSpec] = &[
         required: false,
         secret: false,
         default: Some("auto"),
-        description: "`auto` (OpenAI if its key is set, else Anthropic if its key is set, else offline), `openai`, `anthropic` or `offline`.",
+        description: "`auto` (OpenAI if its key is set, else Anthropic if its key is set, else offline; the assistant tries Anthropic first), `openai`, `anthropic` or `offline`.",
     },
     VarSpec {
         name: "OPENAI_API_KEY",
@@ -422,6 +422,8 @@ pub struct Config {
     pub auth: AuthConfig,
     pub google: Option<GoogleConfig>,
     pub ai: AiConfig,
+    /// The assistant's provider: like `ai.backend`, but `auto` prefers Anthropic.
+    pub assistant_ai: AiBackend,
     /// Ports an imported link may name (never empty).
     pub url_import_ports: Vec<u16>,
     pub rate_limit: RateLimitConfig,
@@ -524,7 +526,7 @@ impl Config {
             },
         );
         let google = google_config(&vars, &lookup, public_url.as_ref(), &mut errors);
-        let ai = ai_config(&vars, &lookup, &mut errors);
+        let (ai, assistant_ai) = ai_config(&vars, &lookup, &mut errors).unzip();
         let url_import_ports = vars.parsed("URL_IMPORT_PORTS", &mut errors, port_list);
         let rate_limit = rate_limit_config(&vars, &lookup, &mut errors);
         let trusted_proxy_hops =
@@ -561,6 +563,7 @@ impl Config {
                 Some(trusted_proxy_hops),
             ) if errors.is_empty() => Ok(Config {
                 ai,
+                assistant_ai: assistant_ai.unwrap_or(AiBackend::Offline),
                 google,
                 database,
                 database_pool_size,
@@ -668,13 +671,13 @@ fn google_config<F: Fn(&str) -> Option<String>>(
     }
 }
 
-/// The AI provider and its limits. Choosing a hosted provider without its key is an error
+/// The AI provider and its limits, and the assistant's provider. Choosing a hosted provider without its key is an error
 /// naming the key; `auto` falls back to offline silently.
 fn ai_config<F: Fn(&str) -> Option<String>>(
     vars: &Vars<'_, F>,
     lookup: &F,
     errors: &mut Vec<ConfigError>,
-) -> Option<AiConfig> {
+) -> Option<(AiConfig, AiBackend)> {
     #[derive(Clone, Copy, PartialEq)]
     enum Choice {
         Auto,
@@ -731,40 +734,57 @@ fn ai_config<F: Fn(&str) -> Option<String>>(
     };
     let openai_key = key("OPENAI_API_KEY", errors);
     let anthropic_key = key("ANTHROPIC_API_KEY", errors);
-    let choice = match choice? {
+    let chosen = choice?;
+    // In `auto` mode generation prefers OpenAI and the assistant Anthropic (the Claude app's
+    // job); an explicit AI_PROVIDER applies to both.
+    let resolve = |anthropic_first: bool| match chosen {
+        Choice::Auto if anthropic_first && anthropic_key.is_some() => Choice::Anthropic,
         Choice::Auto if openai_key.is_some() => Choice::OpenAi,
         Choice::Auto if anthropic_key.is_some() => Choice::Anthropic,
         Choice::Auto => Choice::Offline,
         chosen => chosen,
     };
-    let backend = match choice {
-        Choice::OpenAi => match openai_key {
-            Some(api_key) => AiBackend::OpenAi(LlmEndpoint { api_key, base_url: openai_base?, model: openai_model? }),
-            None => {
-                errors.push(ConfigError::new("OPENAI_API_KEY", "is required when AI_PROVIDER=openai"));
-                return None;
-            }
-        },
-        Choice::Anthropic => match anthropic_key {
-            Some(api_key) => {
-                AiBackend::Anthropic(LlmEndpoint { api_key, base_url: anthropic_base?, model: anthropic_model? })
-            }
-            None => {
-                errors.push(ConfigError::new("ANTHROPIC_API_KEY", "is required when AI_PROVIDER=anthropic"));
-                return None;
-            }
-        },
-        Choice::Auto | Choice::Offline => AiBackend::Offline,
+    let build = |choice: Choice, errors: &mut Vec<ConfigError>| -> Option<AiBackend> {
+        Some(match choice {
+            Choice::OpenAi => match openai_key.clone() {
+                Some(api_key) => AiBackend::OpenAi(LlmEndpoint {
+                    api_key,
+                    base_url: openai_base.clone()?,
+                    model: openai_model.clone()?,
+                }),
+                None => {
+                    errors.push(ConfigError::new("OPENAI_API_KEY", "is required when AI_PROVIDER=openai"));
+                    return None;
+                }
+            },
+            Choice::Anthropic => match anthropic_key.clone() {
+                Some(api_key) => AiBackend::Anthropic(LlmEndpoint {
+                    api_key,
+                    base_url: anthropic_base.clone()?,
+                    model: anthropic_model.clone()?,
+                }),
+                None => {
+                    errors.push(ConfigError::new("ANTHROPIC_API_KEY", "is required when AI_PROVIDER=anthropic"));
+                    return None;
+                }
+            },
+            Choice::Auto | Choice::Offline => AiBackend::Offline,
+        })
     };
-    Some(AiConfig {
-        backend,
-        timeout: timeout?,
-        connect_timeout: connect_timeout?,
-        idle_timeout: idle_timeout?,
-        max_retries: max_retries?,
-        retry_base: AI_RETRY_BASE,
-        offline_pace: offline_pace?,
-    })
+    let backend = build(resolve(false), errors)?;
+    let assistant = if resolve(true) == resolve(false) { backend.clone() } else { build(resolve(true), errors)? };
+    Some((
+        AiConfig {
+            backend,
+            timeout: timeout?,
+            connect_timeout: connect_timeout?,
+            idle_timeout: idle_timeout?,
+            max_retries: max_retries?,
+            retry_base: AI_RETRY_BASE,
+            offline_pace: offline_pace?,
+        },
+        assistant,
+    ))
 }
 
 fn rate_limit_config<F: Fn(&str) -> Option<String>>(
@@ -1142,6 +1162,22 @@ mod tests {
             (e.api_key.as_str(), e.base_url.as_str(), e.model.as_str()),
             ("sk-a", "https://api.anthropic.com/v1", "claude-haiku-4-5")
         );
+    }
+
+    #[test]
+    fn the_assistant_prefers_anthropic_in_auto_mode_only() {
+        let c = parse(&[DB, ("OPENAI_API_KEY", "sk-o"), ("ANTHROPIC_API_KEY", "sk-a")]).expect("valid");
+        assert!(matches!(c.ai.backend, AiBackend::OpenAi(_)), "threads keep OpenAI first");
+        assert!(matches!(c.assistant_ai, AiBackend::Anthropic(_)), "{:?}", c.assistant_ai);
+        let c = parse(&[DB, ("OPENAI_API_KEY", "sk-o")]).expect("valid");
+        assert!(matches!(c.assistant_ai, AiBackend::OpenAi(_)));
+        let c = parse(&[DB]).expect("valid");
+        assert!(matches!(c.assistant_ai, AiBackend::Offline));
+        let c = parse(&[DB, ("AI_PROVIDER", "openai"), ("OPENAI_API_KEY", "sk-o"), ("ANTHROPIC_API_KEY", "sk-a")])
+            .expect("valid");
+        assert!(matches!(c.assistant_ai, AiBackend::OpenAi(_)), "an explicit choice applies to both");
+        let c = parse(&[DB, ("AI_PROVIDER", "offline"), ("ANTHROPIC_API_KEY", "sk-a")]).expect("valid");
+        assert!(matches!(c.assistant_ai, AiBackend::Offline));
     }
 
     #[test]

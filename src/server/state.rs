@@ -25,6 +25,9 @@ pub struct AppState {
     pub google: Option<Arc<crate::features::accounts::google::Google>>,
     /// The AI provider the configuration chose (offline by default).
     pub ai: Arc<dyn crate::features::ai::Provider>,
+    /// The assistant's provider (`auto` prefers Anthropic; see `Config::assistant_ai`).
+    #[from_ref(skip)]
+    pub assistant: Arc<dyn crate::features::ai::Provider>,
     /// Fetches articles for thread generation behind the SSRF guard.
     pub importer: crate::features::threads::import::Importer,
     /// The per-minute limit on server functions (in-process, or shared through Redis).
@@ -41,11 +44,14 @@ impl AppState {
                 None
             }
         });
-        let ai = ai_provider(&config);
+        let ai = ai_provider(&config.ai);
+        let assistant =
+            ai_provider(&crate::server::config::AiConfig { backend: config.assistant_ai.clone(), ..config.ai.clone() });
         let importer = crate::features::threads::import::Importer::from_config(&config);
         let rate_limiter = RateLimiter::from_config(&config.rate_limit);
         Self {
             ai,
+            assistant,
             importer,
             rate_limiter,
             leptos_options,
@@ -63,6 +69,11 @@ impl AppState {
         Self { ai, ..self }
     }
 
+    /// The same state with another assistant provider (tests use fakes of the hosted APIs).
+    pub fn with_assistant(self, assistant: Arc<dyn crate::features::ai::Provider>) -> Self {
+        Self { assistant, ..self }
+    }
+
     /// The same state with another article importer (tests inject resolver and connector).
     pub fn with_importer(self, importer: crate::features::threads::import::Importer) -> Self {
         Self { importer, ..self }
@@ -75,10 +86,10 @@ impl AppState {
 }
 
 /// The configured provider; the offline one when its HTTP client cannot be built.
-fn ai_provider(config: &Config) -> Arc<dyn crate::features::ai::Provider> {
+fn ai_provider(config: &crate::server::config::AiConfig) -> Arc<dyn crate::features::ai::Provider> {
     use crate::features::{ai, offline_writer};
-    match ai::http_client(&config.ai) {
-        Ok(http) => ai::from_config(&config.ai, http, offline_writer()),
+    match ai::http_client(config) {
+        Ok(http) => ai::from_config(config, http, offline_writer()),
         Err(e) => {
             tracing::error!(error = %e, "AI provider HTTP client could not be built; using the offline provider");
             Arc::new(ai::OfflineProvider::new(offline_writer()))

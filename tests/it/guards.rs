@@ -56,6 +56,11 @@ const GUARDED: &[(&str, &[(&str, &str)])] = &[
     ("mail/test", &[("to", "x@example.com")]),
     ("mail/retry", &[("id", "00000000-0000-0000-0000-000000000000")]),
     ("threads/create", &[("posts[0]", "x"), ("numbering", "1/7")]),
+    ("assistant/send", &[("message", "x"), ("retry", "false")]),
+    ("assistant/conversations", &[]),
+    ("assistant/conversation", &[("id", "00000000-0000-0000-0000-000000000000")]),
+    ("assistant/rename", &[("id", "00000000-0000-0000-0000-000000000000"), ("title", "x")]),
+    ("assistant/delete", &[("id", "00000000-0000-0000-0000-000000000000")]),
     ("threads/get", &[("id", "00000000-0000-0000-0000-000000000000")]),
     (
         "threads/save",

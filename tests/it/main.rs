@@ -6,6 +6,7 @@ mod accounts;
 mod addresses;
 mod admin_step_up;
 mod ai_providers;
+mod assistant;
 mod cli;
 mod database_outage;
 mod email_attachments;

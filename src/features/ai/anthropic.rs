@@ -49,7 +49,7 @@ impl Provider for Anthropic {
             "model": self.endpoint.model,
             "max_tokens": prompt.max_output_tokens,
             "system": prompt.system,
-            "messages": [{ "role": "user", "content": prompt.user }],
+            "messages": prompt.messages(),
             "stream": true,
         });
         let send = || {

@@ -36,15 +36,14 @@ impl Provider for OpenAi {
 
     async fn stream(&self, prompt: Prompt) -> Result<ChunkStream, AiError> {
         let url = format!("{}/chat/completions", self.endpoint.base_url);
+        let mut messages = vec![json!({ "role": "system", "content": prompt.system })];
+        messages.extend(prompt.messages());
         let body = json!({
             "model": self.endpoint.model,
             "stream": true,
             "stream_options": { "include_usage": true },
             "max_completion_tokens": prompt.max_output_tokens,
-            "messages": [
-                { "role": "system", "content": prompt.system },
-                { "role": "user", "content": prompt.user },
-            ],
+            "messages": messages,
         });
         let send = || self.http.post(&url).bearer_auth(&self.endpoint.api_key).json(&body);
         stream::start(self.limits, send, OpenAiWire::default, map_status, prompt.text_chars()).await

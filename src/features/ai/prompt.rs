@@ -1,14 +1,40 @@
-//! What a provider is asked. Hosted models read `system` and `user`; the offline provider
-//! reads the structured `task`, so both always travel together.
+//! What a provider is asked. Hosted models read `system`, the earlier `history` and `user`;
+//! the offline provider reads the structured `task`, so both always travel together.
 
 use super::posts::POST_SEPARATOR_LINE;
 
 #[derive(Clone, Debug)]
 pub struct Prompt {
     pub system: String,
+    /// Earlier turns of a conversation, oldest first (empty for one-shot writing). The hosted
+    /// providers send them as messages before `user`.
+    pub history: Vec<Turn>,
     pub user: String,
     pub max_output_tokens: u32,
     pub task: Task,
+}
+
+/// Who said a turn of a conversation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    User,
+    Assistant,
+}
+
+impl Role {
+    /// The role's name in both providers' message formats.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Assistant => "assistant",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Turn {
+    pub role: Role,
+    pub text: String,
 }
 
 /// One variant per kind of writing; each feature adds its own (and its arm in
@@ -16,6 +42,7 @@ pub struct Prompt {
 #[derive(Clone, Debug)]
 pub enum Task {
     Thread(ThreadTask),
+    Chat(ChatTask),
 }
 
 impl Task {
@@ -23,6 +50,7 @@ impl Task {
     pub fn input_chars(&self) -> usize {
         match self {
             Self::Thread(t) => t.source.chars().count(),
+            Self::Chat(t) => t.message.chars().count(),
         }
     }
 
@@ -43,6 +71,13 @@ pub struct ThreadTask {
     pub posts: Option<u8>,
     /// `1/7`, `1.` or `none`: applied by the server after re-packing, never by the model.
     pub numbering: String,
+}
+
+/// A message to the assistant (the earlier turns travel in [`Prompt::history`]).
+#[derive(Clone, Debug)]
+pub struct ChatTask {
+    /// The person's newest message.
+    pub message: String,
 }
 
 /// Roughly what one post costs in output tokens (280 characters, separators, slack).
@@ -76,12 +111,29 @@ impl Prompt {
         );
         let user = format!("Material:\n<<<\n{}\n>>>", task.source.trim());
         let posts = task.posts.map_or(MAX_POSTS, u32::from);
-        Self { system, user, max_output_tokens: posts * TOKENS_PER_POST + 256, task: Task::Thread(task) }
+        Self {
+            system,
+            history: Vec::new(),
+            user,
+            max_output_tokens: posts * TOKENS_PER_POST + 256,
+            task: Task::Thread(task),
+        }
     }
 
     /// Characters of everything a hosted model reads, for estimating input tokens.
     pub(super) fn text_chars(&self) -> usize {
-        self.system.chars().count() + self.user.chars().count()
+        let history: usize = self.history.iter().map(|t| t.text.chars().count()).sum();
+        self.system.chars().count() + history + self.user.chars().count()
+    }
+
+    /// Every turn a hosted model is sent, oldest first: the history, then `user`.
+    pub(super) fn messages(&self) -> Vec<serde_json::Value> {
+        self.history
+            .iter()
+            .map(|t| (t.role, t.text.as_str()))
+            .chain(std::iter::once((Role::User, self.user.as_str())))
+            .map(|(role, text)| serde_json::json!({ "role": role.as_str(), "content": text }))
+            .collect()
     }
 }
 
@@ -110,6 +162,18 @@ mod tests {
         let auto = Prompt::thread(task(None));
         assert!(auto.system.contains("from 2 to 25"));
         assert_eq!(auto.max_output_tokens, 25 * TOKENS_PER_POST + 256);
+    }
+
+    #[test]
+    fn history_comes_before_the_newest_message() {
+        let mut p = Prompt::thread(task(None));
+        assert_eq!(p.messages(), [serde_json::json!({"role": "user", "content": p.user})]);
+        p.history =
+            vec![Turn { role: Role::User, text: "Hi".into() }, Turn { role: Role::Assistant, text: "Hello!".into() }];
+        let roles: Vec<_> = p.messages().iter().map(|m| m["role"].as_str().unwrap_or("").to_string()).collect();
+        assert_eq!(roles, ["user", "assistant", "user"]);
+        assert_eq!(p.messages()[1]["content"], "Hello!");
+        assert_eq!(p.text_chars(), p.system.chars().count() + 2 + 6 + p.user.chars().count());
     }
 
     #[test]

@@ -33,7 +33,9 @@ pub fn grouped(n: usize) -> String {
 
 #[component]
 pub fn ThreadForm(generating: Signal<bool>, on_generate: Callback<Request>, on_cancel: Callback<()>) -> impl IntoView {
-    let source = RwSignal::new(String::new());
+    // `?text=` prefills the text (the assistant's "Send to thread editor").
+    let prefill = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("text")).unwrap_or_default();
+    let source = RwSignal::new(prefill);
     let tone = RwSignal::new(Tone::default().as_str().to_string());
     let posts = RwSignal::new("auto".to_string());
     let numbering = RwSignal::new(Numbering::default().as_str().to_string());
