@@ -8,6 +8,7 @@ pub mod admin;
 #[cfg(feature = "ssr")]
 pub mod ai;
 pub mod email;
+pub mod letters;
 pub mod quotas;
 pub mod status;
 pub mod threads;
@@ -17,5 +18,6 @@ pub mod threads;
 pub fn offline_writer() -> ai::OfflineWriter {
     std::sync::Arc::new(|task: &ai::Task| match task {
         ai::Task::Thread(t) => threads::write_offline(t),
+        ai::Task::Letter(t) => letters::write_offline(t),
     })
 }

@@ -1,0 +1,40 @@
+//! Letters: a guided form, generation by the AI (streamed, counted in the quotas and
+//! `ai_requests`), the member's edits, review by an admin (comment, edit, return, approve),
+//! sending by email or post, the timeline of every status change, and stuck-job recovery.
+//!
+//! For the shared history: table `letters` (`title`, `body`, `user_id`, `updated_at`,
+//! `deleted_at`), timeline `letter_events`.
+
+mod api;
+pub mod document;
+pub mod model;
+mod pages;
+pub mod status;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+mod generate;
+#[cfg(feature = "ssr")]
+pub mod offline;
+#[cfg(feature = "ssr")]
+pub mod stuck;
+#[cfg(feature = "ssr")]
+pub mod workflow;
+
+pub use api::{
+    ApproveLetter, CommentLetter, CreateLetter, DeleteLetter, GenerateLetter, GetLetter, ListLetters, ResetStuckLetters,
+    ReturnLetter, LetterQueue, ReviewEditLetter, SaveLetterBody, SendLetter, SubmitLetter, UpdateLetter,
+    approve_letter, comment_letter, create_letter, delete_letter, generate_letter, get_letter, letter_queue, list_letters,
+    reset_stuck_letters, return_letter, review_edit_letter, save_letter_body, send_letter, submit_letter,
+    update_letter,
+};
+pub use document::{LetterDocument, document};
+pub use model::Party;
+pub use pages::{AdminLettersPage, LetterPage, LetterPrintPage, LettersPage, NewLetterPage};
+
+/// The offline provider's letter: the template of its letter type, a paragraph a piece.
+#[cfg(feature = "ssr")]
+pub fn write_offline(t: &crate::features::ai::LetterTask) -> Vec<String> {
+    offline::write_letter(t)
+}
