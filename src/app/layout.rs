@@ -18,7 +18,10 @@ fn MemberNav() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 matches!(user.await, Ok(Some(_)))
-                    .then(|| view! { <li><A href="/history" attr:class=NAV_LINK>"History"</A></li> })
+                    .then(|| view! {
+                        <li><A href="/history" attr:class=NAV_LINK>"History"</A></li>
+                        <li><A href="/letters" attr:class=NAV_LINK>"Letters"</A></li>
+                    })
             })}
         </Transition>
     }

@@ -1,24 +1,18 @@
-//! The letter pages.
+//! The letter pages: `/letters` (the member's list), `/letters/new` (the guided form),
+//! `/letters/:id` (edit, generate, submit, timeline), `/letters/:id/print` (print view) and
+//! `/admin/letters` (the review queue).
 
-use leptos::prelude::*;
+mod admin;
+mod common;
+mod generation;
+mod letter_form;
+mod letter_page;
+mod list;
+mod new_letter;
+mod print;
 
-#[component]
-pub fn LettersPage() -> impl IntoView {
-    view! { <h1>"Letters"</h1> }
-}
-#[component]
-pub fn NewLetterPage() -> impl IntoView {
-    view! { <h1>"New letter"</h1> }
-}
-#[component]
-pub fn LetterPage() -> impl IntoView {
-    view! { <h1>"Letter"</h1> }
-}
-#[component]
-pub fn LetterPrintPage() -> impl IntoView {
-    view! { <h1>"Print"</h1> }
-}
-#[component]
-pub fn AdminLettersPage() -> impl IntoView {
-    view! { <h1>"Review"</h1> }
-}
+pub use admin::AdminLettersPage;
+pub use letter_page::LetterPage;
+pub use list::LettersPage;
+pub use new_letter::NewLetterPage;
+pub use print::LetterPrintPage;
