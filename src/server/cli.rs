@@ -170,12 +170,18 @@ async fn reset_stuck(config: Config, older_than: &str, dry_run: bool) -> Result<
     let pool = db::connect(&config).await?;
     db::migrate(&pool).await?;
     let now = chrono::Utc::now();
-    let letters = if dry_run { stuck::find(&pool, now, age).await } else { stuck::reset(&pool, now, age, None, None).await }
-        .map_err(|e| StartupError::Serve(std::io::Error::other(e)))?;
+    let letters =
+        if dry_run { stuck::find(&pool, now, age).await } else { stuck::reset(&pool, now, age, None, None).await }
+            .map_err(|e| StartupError::Serve(std::io::Error::other(e)))?;
     let verb = if dry_run { "would reset" } else { "reset" };
     for l in &letters {
         let minutes = (now - l.generating_started_at).num_minutes();
-        println!("{verb} {} \"{}\" (generating for {minutes} min, since {})", l.id, l.title, l.generating_started_at.to_rfc3339());
+        println!(
+            "{verb} {} \"{}\" (generating for {minutes} min, since {})",
+            l.id,
+            l.title,
+            l.generating_started_at.to_rfc3339()
+        );
     }
     let n = letters.len();
     let noun = if n == 1 { "letter" } else { "letters" };

@@ -9,7 +9,10 @@ use super::model::{Letter, LetterInput, LetterSummary, LetterView, ReviewQueue};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
-fn parse_form(input: &LetterInput, state: &crate::server::state::AppState) -> Result<super::model::LetterForm, AppError> {
+fn parse_form(
+    input: &LetterInput,
+    state: &crate::server::state::AppState,
+) -> Result<super::model::LetterForm, AppError> {
     super::model::LetterForm::parse(input, Some(state.clock.now().date_naive()))
         .map_err(|errors| AppError::invalid(errors.to_string()))
 }
@@ -57,10 +60,7 @@ pub async fn delete_letter(id: Uuid) -> Result<(), AppError> {
         return Ok(());
     }
     let letter = super::workflow::owned(&state, &me, id).await?;
-    Err(AppError::invalid(format!(
-        "A letter that is {} cannot be deleted now.",
-        letter.status.label().to_lowercase()
-    )))
+    Err(AppError::invalid(format!("A letter that is {} cannot be deleted now.", letter.status.label().to_lowercase())))
 }
 
 /// Writes the letter with the AI. Streams one JSON

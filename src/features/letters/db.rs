@@ -113,17 +113,14 @@ macro_rules! bind_form {
 pub async fn create(db: &PgPool, user: Uuid, form: &LetterForm, now: DateTime<Utc>) -> Result<Letter, sqlx::Error> {
     let mut tx = db.begin().await?;
     let sql = format!(
-            "INSERT INTO letters (user_id, letter_type, sender_name, sender_address, sender_email, recipient_name,
+        "INSERT INTO letters (user_id, letter_type, sender_name, sender_address, sender_email, recipient_name,
                     recipient_address, recipient_email, facts, relevant_dates, amount_minor, currency,
                     desired_outcome, deadline, title, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)
              RETURNING {COLUMNS}"
     );
     let title = form.title();
-    let row: Row = bind_form!(sqlx::query_as(&sql).bind(user), form, title)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
+    let row: Row = bind_form!(sqlx::query_as(&sql).bind(user), form, title).bind(now).fetch_one(&mut *tx).await?;
     let created = row.into_letter()?;
     record(&mut tx, created.id, Some(user), EventKind::Status, None, LetterStatus::Draft, "", now).await?;
     tx.commit().await?;
@@ -148,11 +145,8 @@ pub async fn update_form(
           RETURNING {COLUMNS}"
     );
     let title = form.title();
-    let row: Option<Row> = bind_form!(sqlx::query_as(&sql).bind(id), form, title)
-    .bind(now)
-    .bind(user)
-    .fetch_optional(db)
-    .await?;
+    let row: Option<Row> =
+        bind_form!(sqlx::query_as(&sql).bind(id), form, title).bind(now).bind(user).fetch_optional(db).await?;
     letter(row)
 }
 
@@ -164,8 +158,10 @@ pub async fn get(db: &PgPool, id: Uuid) -> Result<Option<(Letter, String, String
             .fetch_optional(db)
             .await?;
     let Some(letter) = letter(row)? else { return Ok(None) };
-    let (name, email): (String, String) =
-        sqlx::query_as("SELECT display_name, email::text FROM users WHERE id = $1").bind(letter.user_id).fetch_one(db).await?;
+    let (name, email): (String, String) = sqlx::query_as("SELECT display_name, email::text FROM users WHERE id = $1")
+        .bind(letter.user_id)
+        .fetch_one(db)
+        .await?;
     Ok(Some((letter, name, email)))
 }
 

@@ -90,7 +90,10 @@ mod tests {
 
     #[test]
     fn paragraphs_split_on_blank_lines() {
-        assert_eq!(paragraphs("Dear Sir,\n\nPay now.\nThanks.\n\n\n  \nYours,\nAda\n"), ["Dear Sir,", "Pay now.\nThanks.", "Yours,\nAda"]);
+        assert_eq!(
+            paragraphs("Dear Sir,\n\nPay now.\nThanks.\n\n\n  \nYours,\nAda\n"),
+            ["Dear Sir,", "Pay now.\nThanks.", "Yours,\nAda"]
+        );
         assert!(paragraphs("  \n").is_empty());
     }
 

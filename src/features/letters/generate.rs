@@ -31,8 +31,17 @@ pub async fn start(state: AppState, me: Member, id: Uuid) -> Result<TextStream<A
     let now = state.clock.now();
     let started = {
         let mut tx = state.db.begin().await?;
-        match db::change_status(&mut tx, id, letter.status, Transition::StartGeneration, Some(me.id), "", now, Also::default())
-            .await
+        match db::change_status(
+            &mut tx,
+            id,
+            letter.status,
+            Transition::StartGeneration,
+            Some(me.id),
+            "",
+            now,
+            Also::default(),
+        )
+        .await
         {
             Ok(changed) => {
                 tx.commit().await?;
@@ -87,15 +96,26 @@ impl Job {
         let result = async {
             let mut tx = self.state.db.begin().await?;
             let now = self.state.clock.now();
-            db::change_status(&mut tx, self.letter.id, LetterStatus::Generating, Transition::GenerationFailed, actor, reason, now, also)
-                .await?;
+            db::change_status(
+                &mut tx,
+                self.letter.id,
+                LetterStatus::Generating,
+                Transition::GenerationFailed,
+                actor,
+                reason,
+                now,
+                also,
+            )
+            .await?;
             tx.commit().await.map_err(ChangeError::from)
         }
         .await;
         match result {
             // Already reset (stuck-job recovery got there first): nothing left to do.
             Ok(()) | Err(ChangeError::Conflict) => {}
-            Err(e) => tracing::error!(error = %e, letter = %self.letter.id, "returning a failed letter to draft failed"),
+            Err(e) => {
+                tracing::error!(error = %e, letter = %self.letter.id, "returning a failed letter to draft failed")
+            }
         }
     }
 
@@ -105,7 +125,17 @@ impl Job {
         let also = Also { body: Some(body), generation_started: Some(self.started_at), ..Also::default() };
         let mut tx = self.state.db.begin().await?;
         let now = self.state.clock.now();
-        match db::change_status(&mut tx, self.letter.id, LetterStatus::Generating, Transition::Generated, None, "", now, also).await
+        match db::change_status(
+            &mut tx,
+            self.letter.id,
+            LetterStatus::Generating,
+            Transition::Generated,
+            None,
+            "",
+            now,
+            also,
+        )
+        .await
         {
             Ok(changed) => {
                 workflow::notify(&self.state, &mut tx, &changed, LetterUpdateKind::Ready, None, None).await?;

@@ -23,10 +23,10 @@ pub mod stuck;
 pub mod workflow;
 
 pub use api::{
-    ApproveLetter, CommentLetter, CreateLetter, DeleteLetter, GenerateLetter, GetLetter, ListLetters, ResetStuckLetters,
-    ReturnLetter, LetterQueue, ReviewEditLetter, SaveLetterBody, SendLetter, SubmitLetter, UpdateLetter,
-    approve_letter, comment_letter, create_letter, delete_letter, generate_letter, get_letter, letter_queue, list_letters,
-    reset_stuck_letters, return_letter, review_edit_letter, save_letter_body, send_letter, submit_letter,
+    ApproveLetter, CommentLetter, CreateLetter, DeleteLetter, GenerateLetter, GetLetter, LetterQueue, ListLetters,
+    ResetStuckLetters, ReturnLetter, ReviewEditLetter, SaveLetterBody, SendLetter, SubmitLetter, UpdateLetter,
+    approve_letter, comment_letter, create_letter, delete_letter, generate_letter, get_letter, letter_queue,
+    list_letters, reset_stuck_letters, return_letter, review_edit_letter, save_letter_body, send_letter, submit_letter,
     update_letter,
 };
 pub use document::{LetterDocument, document};

@@ -75,7 +75,9 @@ impl LetterType {
             Self::Complaint => "complain formally about a product, service or conduct and ask for a remedy",
             Self::RefundRequest => "request a refund for a purchase",
             Self::SecurityDepositReturn => "demand the return of a rental security deposit",
-            Self::DebtValidation => "request validation of a debt a collector claims (Fair Debt Collection Practices Act)",
+            Self::DebtValidation => {
+                "request validation of a debt a collector claims (Fair Debt Collection Practices Act)"
+            }
             Self::General => "state the sender's position formally and ask for the outcome they want",
         }
     }
@@ -274,7 +276,11 @@ pub fn parse_email(raw: &str) -> Result<Option<String>, String> {
     let valid = email.chars().count() <= EMAIL_MAX
         && !email.chars().any(|c| c.is_whitespace() || c == '<' || c == '>' || c == ',')
         && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && !domain.contains('@') && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
         });
     if valid { Ok(Some(email.to_string())) } else { Err("Enter a valid email address, like name@example.com.".into()) }
 }
@@ -319,9 +325,11 @@ impl LetterForm {
         }
         match parse_email(&input.recipient_email) {
             Err(m) => errors.add(F::RecipientEmail, m),
-            Ok(None) if input.recipient_address.trim().is_empty() && !input.recipient_name.trim().is_empty() => {
-                errors.add(F::RecipientAddress, "Give the recipient's postal address or email, so the letter can reach them.")
-            }
+            Ok(None) if input.recipient_address.trim().is_empty() && !input.recipient_name.trim().is_empty() => errors
+                .add(
+                    F::RecipientAddress,
+                    "Give the recipient's postal address or email, so the letter can reach them.",
+                ),
             Ok(_) => {}
         }
         let amount = parse_amount(&input.amount).map_err(|m| errors.add(F::Amount, m)).ok().flatten();

@@ -65,11 +65,7 @@ pub fn write_letter(t: &LetterTask) -> Vec<String> {
     paragraphs.push(consequence.to_string());
     paragraphs.push(format!("Sincerely,\n{sender}"));
     let last = paragraphs.len() - 1;
-    paragraphs
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| if i < last { format!("{p}\n\n") } else { p })
-        .collect()
+    paragraphs.into_iter().enumerate().map(|(i, p)| if i < last { format!("{p}\n\n") } else { p }).collect()
 }
 
 /// Text as one sentence-ending paragraph: lines joined, a full stop added when missing.

@@ -54,15 +54,8 @@ pub struct IllegalTransition {
 }
 
 impl LetterStatus {
-    pub const ALL: [LetterStatus; 7] = [
-        Self::Draft,
-        Self::Generating,
-        Self::Ready,
-        Self::InReview,
-        Self::Returned,
-        Self::Approved,
-        Self::Sent,
-    ];
+    pub const ALL: [LetterStatus; 7] =
+        [Self::Draft, Self::Generating, Self::Ready, Self::InReview, Self::Returned, Self::Approved, Self::Sent];
 
     /// The state machine: where `transition` leads from here, or why it may not happen.
     pub fn apply(self, transition: Transition) -> Result<LetterStatus, IllegalTransition> {
@@ -223,10 +216,7 @@ mod tests {
         assert!(Sent.apply(StartGeneration).is_err(), "a sent letter never changes");
         assert!(Approved.apply(Return).is_err());
         assert!(Generating.apply(Submit).is_err());
-        assert_eq!(
-            InReview.apply(Send).unwrap_err().to_string(),
-            "A letter that is in review cannot be sent."
-        );
+        assert_eq!(InReview.apply(Send).unwrap_err().to_string(), "A letter that is in review cannot be sent.");
     }
 
     #[test]

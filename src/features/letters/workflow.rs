@@ -71,7 +71,13 @@ pub async fn reviewed(state: &AppState, id: Uuid) -> Result<(Letter, String, Str
     db::get(&state.db, id).await?.ok_or(AppError::NotFound)
 }
 
-pub async fn view(state: &AppState, viewer: &Viewer, letter: Letter, name: String, email: String) -> Result<LetterView, AppError> {
+pub async fn view(
+    state: &AppState,
+    viewer: &Viewer,
+    letter: Letter,
+    name: String,
+    email: String,
+) -> Result<LetterView, AppError> {
     let events = db::events(&state.db, letter.id).await?;
     let reviewer = matches!(viewer, Viewer::Reviewer(_));
     let can_approve = reviewer && letter.user_id != viewer.id() && letter.status == LetterStatus::InReview;
@@ -87,10 +93,7 @@ pub async fn update(state: &AppState, me: &Member, id: Uuid, form: &LetterForm) 
         return Ok(letter);
     }
     let letter = owned(state, me, id).await?;
-    Err(AppError::invalid(format!(
-        "A letter that is {} cannot be changed now.",
-        letter.status.label().to_lowercase()
-    )))
+    Err(AppError::invalid(format!("A letter that is {} cannot be changed now.", letter.status.label().to_lowercase())))
 }
 
 /// The member edits the written letter (ready, or returned to them).
@@ -115,9 +118,17 @@ pub async fn submit(state: &AppState, me: &Member, id: Uuid) -> Result<Letter, A
         return Err(AppError::invalid("Generate or write the letter before submitting it."));
     }
     let mut tx = state.db.begin().await?;
-    let changed =
-        db::change_status(&mut tx, id, letter.status, Transition::Submit, Some(me.id), "", state.clock.now(), Also::default())
-            .await?;
+    let changed = db::change_status(
+        &mut tx,
+        id,
+        letter.status,
+        Transition::Submit,
+        Some(me.id),
+        "",
+        state.clock.now(),
+        Also::default(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(changed.letter)
 }
@@ -127,8 +138,17 @@ pub async fn comment(state: &AppState, admin: &Admin, id: Uuid, comment: &str) -
     let comment = parse_comment(comment, true).map_err(AppError::invalid)?;
     let (letter, _, _) = reviewed(state, id).await?;
     let mut conn = state.db.acquire().await?;
-    db::record(&mut conn, id, Some(admin.id), EventKind::Comment, Some(letter.status), letter.status, &comment, state.clock.now())
-        .await?;
+    db::record(
+        &mut conn,
+        id,
+        Some(admin.id),
+        EventKind::Comment,
+        Some(letter.status),
+        letter.status,
+        &comment,
+        state.clock.now(),
+    )
+    .await?;
     Ok(())
 }
 
@@ -144,8 +164,17 @@ pub async fn reviewer_edit(state: &AppState, admin: &Admin, id: Uuid, body: &str
             letter.status.label().to_lowercase()
         )));
     };
-    db::record(&mut tx, id, Some(admin.id), EventKind::Edit, Some(letter.status), letter.status, "Edited the letter.", now)
-        .await?;
+    db::record(
+        &mut tx,
+        id,
+        Some(admin.id),
+        EventKind::Edit,
+        Some(letter.status),
+        letter.status,
+        "Edited the letter.",
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(letter)
 }
@@ -155,9 +184,17 @@ pub async fn return_to_member(state: &AppState, admin: &Admin, id: Uuid, comment
     let comment = parse_comment(comment, true).map_err(AppError::invalid)?;
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let changed =
-        db::change_status(&mut tx, id, LetterStatus::InReview, Transition::Return, Some(admin.id), &comment, now, Also::default())
-            .await?;
+    let changed = db::change_status(
+        &mut tx,
+        id,
+        LetterStatus::InReview,
+        Transition::Return,
+        Some(admin.id),
+        &comment,
+        now,
+        Also::default(),
+    )
+    .await?;
     notify(state, &mut tx, &changed, LetterUpdateKind::Returned, Some(comment), None).await?;
     tx.commit().await?;
     Ok(changed.letter)
@@ -173,9 +210,17 @@ pub async fn approve(state: &AppState, admin: &Admin, id: Uuid, comment: &str) -
     }
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let changed =
-        db::change_status(&mut tx, id, LetterStatus::InReview, Transition::Approve, Some(admin.id), &comment, now, Also::default())
-            .await?;
+    let changed = db::change_status(
+        &mut tx,
+        id,
+        LetterStatus::InReview,
+        Transition::Approve,
+        Some(admin.id),
+        &comment,
+        now,
+        Also::default(),
+    )
+    .await?;
     notify(state, &mut tx, &changed, LetterUpdateKind::Approved, None, None).await?;
     tx.commit().await?;
     Ok(changed.letter)
@@ -212,8 +257,9 @@ pub async fn send(state: &AppState, admin: &Admin, id: Uuid, how: Sending) -> Re
     };
     let mut tx = state.db.begin().await?;
     let also = Also { sent: Some((by, at)), ..Also::default() };
-    let changed = db::change_status(&mut tx, id, LetterStatus::Approved, Transition::Send, Some(admin.id), &how_text, now, also)
-        .await?;
+    let changed =
+        db::change_status(&mut tx, id, LetterStatus::Approved, Transition::Send, Some(admin.id), &how_text, now, also)
+            .await?;
     if by == SentBy::Email {
         let document = super::document(&changed.letter);
         let delivery = LetterDelivery {

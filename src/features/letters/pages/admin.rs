@@ -60,12 +60,21 @@ pub fn AdminLettersPage() -> impl IntoView {
 }
 
 #[component]
-fn Queue(q: ReviewQueue, status: Memo<String>, age: Memo<AgeFilter>, open: Memo<Option<Uuid>>, reload: Callback<()>) -> impl IntoView {
+fn Queue(
+    q: ReviewQueue,
+    status: Memo<String>,
+    age: Memo<AgeFilter>,
+    open: Memo<Option<Uuid>>,
+    reload: Callback<()>,
+) -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
     let reset_all = move |_| {
         spawn_local(async move {
             match reset_stuck_letters(None).await {
-                Ok(n) => notice.set(Some(format!("{n} stuck {} reset to draft.", if n == 1 { "letter was" } else { "letters were" }))),
+                Ok(n) => notice.set(Some(format!(
+                    "{n} stuck {} reset to draft.",
+                    if n == 1 { "letter was" } else { "letters were" }
+                ))),
                 Err(e) => notice.set(Some(e.to_string())),
             }
             reload.run(());
@@ -166,7 +175,12 @@ fn OpenLetter(id: Uuid, reload: Callback<()>, version: RwSignal<u32>) -> impl In
 }
 
 /// Runs a reviewer action and reports its outcome.
-fn act(notice: RwSignal<Option<Result<String, AppError>>>, reload: Callback<()>, done: &'static str, action: impl std::future::Future<Output = Result<(), AppError>> + 'static) {
+fn act(
+    notice: RwSignal<Option<Result<String, AppError>>>,
+    reload: Callback<()>,
+    done: &'static str,
+    action: impl std::future::Future<Output = Result<(), AppError>> + 'static,
+) {
     spawn_local(async move {
         match action.await {
             Ok(()) => {

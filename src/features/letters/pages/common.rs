@@ -14,7 +14,9 @@ pub fn StatusBadge(status: LetterStatus) -> impl IntoView {
     let tone = match status {
         LetterStatus::Draft => "bg-slate-100 text-slate-900 dark:bg-slate-800 dark:text-slate-50",
         LetterStatus::Generating => "bg-sky-100 text-sky-900 dark:bg-sky-900 dark:text-sky-50",
-        LetterStatus::Ready | LetterStatus::Returned => "bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-50",
+        LetterStatus::Ready | LetterStatus::Returned => {
+            "bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-50"
+        }
         LetterStatus::InReview => "bg-indigo-100 text-indigo-900 dark:bg-indigo-900 dark:text-indigo-50",
         LetterStatus::Approved | LetterStatus::Sent => {
             "bg-emerald-100 text-emerald-900 dark:bg-emerald-900 dark:text-emerald-50"
@@ -26,6 +28,12 @@ pub fn StatusBadge(status: LetterStatus) -> impl IntoView {
             {status.label()}
         </span>
     }
+}
+
+/// A member's text for the browser tab: leptos_meta writes `<title>` without escaping, so
+/// angle brackets (which could close the title early) become look-alike quotes.
+pub fn tab_title(text: &str) -> String {
+    text.replace('<', "‹").replace('>', "›")
 }
 
 /// "28 Nov 2026, 14:05 UTC"
@@ -147,7 +155,11 @@ pub fn AreaField(
     }
 }
 
-fn described_by(id: &'static str, hint: &'static str, error: Signal<Option<String>>) -> impl Fn() -> Option<String> + Send + Sync + 'static {
+fn described_by(
+    id: &'static str,
+    hint: &'static str,
+    error: Signal<Option<String>>,
+) -> impl Fn() -> Option<String> + Send + Sync + 'static {
     move || {
         let mut ids = Vec::new();
         if !hint.is_empty() {

@@ -36,6 +36,8 @@ pub async fn run(id: Uuid, mut on_event: impl FnMut(LetterStreamEvent)) -> Resul
     if finished {
         Ok(())
     } else {
-        Err(AppError::invalid("The connection was interrupted before the letter was finished. Reload the page to see where it is."))
+        Err(AppError::invalid(
+            "The connection was interrupted before the letter was finished. Reload the page to see where it is.",
+        ))
     }
 }

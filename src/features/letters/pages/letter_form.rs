@@ -5,7 +5,8 @@ use leptos::prelude::*;
 
 use super::common::{AreaField, INPUT, TextField};
 use crate::features::letters::model::{
-    ADDRESS_MAX, DATES_MAX, EMAIL_MAX, FACTS_MAX, FieldErrors, FieldName, LetterInput, LetterType, NAME_MAX, OUTCOME_MAX,
+    ADDRESS_MAX, DATES_MAX, EMAIL_MAX, FACTS_MAX, FieldErrors, FieldName, LetterInput, LetterType, NAME_MAX,
+    OUTCOME_MAX,
 };
 
 const LEGEND: &str = "text-xl font-semibold";

@@ -4,10 +4,14 @@
 use futures::future::{AbortHandle, abortable};
 use leptos::{ev, prelude::*, task::spawn_local};
 use leptos_meta::Title;
-use leptos_router::{NavigateOptions, components::A, hooks::{use_navigate, use_params_map}};
+use leptos_router::{
+    NavigateOptions,
+    components::A,
+    hooks::{use_navigate, use_params_map},
+};
 use uuid::Uuid;
 
-use super::common::{AreaField, CARD, StatusBadge, Timeline, today};
+use super::common::{AreaField, CARD, StatusBadge, Timeline, tab_title, today};
 use super::generation;
 use super::letter_form::LetterFields;
 use super::new_letter::plural;
@@ -25,12 +29,15 @@ pub fn LetterPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<Uuid>().ok());
     let version = RwSignal::new(0u32);
-    let letter = Resource::new(move || (id(), version.get()), |(id, _)| async move {
-        match id {
-            Some(id) => get_letter(id).await,
-            None => Err(AppError::NotFound),
-        }
-    });
+    let letter = Resource::new(
+        move || (id(), version.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_letter(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
     let reload = Callback::new(move |()| version.update(|v| *v += 1));
     view! {
         <Title text="Your letter"/>
@@ -47,12 +54,16 @@ fn Workspace(view: LetterView, reload: Callback<()>) -> impl IntoView {
     let owner = !view.viewer_is_reviewer;
     let returned_comment = (status == LetterStatus::Returned)
         .then(|| {
-            view.events.iter().rev().find(|e| e.kind == EventKind::Status && e.to_status == LetterStatus::Returned).map(|e| e.comment.clone())
+            view.events
+                .iter()
+                .rev()
+                .find(|e| e.kind == EventKind::Status && e.to_status == LetterStatus::Returned)
+                .map(|e| e.comment.clone())
         })
         .flatten();
     let notice = RwSignal::new(None::<String>);
     view! {
-        <Title text=title.clone()/>
+        <Title text=tab_title(&title)/>
         <nav aria-label="Letter" class="mb-2 flex flex-wrap gap-x-4">
             <A href="/letters" attr:class=TEXT_LINK>"All your letters"</A>
             <a href=format!("/letters/{id}/print") class=TEXT_LINK>"Print"</a>
@@ -161,7 +172,9 @@ fn LetterText(view: LetterView, reload: Callback<()>, notice: RwSignal<Option<St
         generating.set(true);
         let (run, handle) = abortable(generation::run(id, move |event| match event {
             LetterStreamEvent::Text { text } => streamed.update(|s| s.push_str(&text)),
-            LetterStreamEvent::Done => notice.set(Some("The letter is written. Read it and edit anything you like.".into())),
+            LetterStreamEvent::Done => {
+                notice.set(Some("The letter is written. Read it and edit anything you like.".into()))
+            }
             LetterStreamEvent::Error { message } => error.set(Some(message)),
         }));
         abort.set_value(Some(handle));

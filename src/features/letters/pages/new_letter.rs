@@ -3,7 +3,11 @@
 
 use leptos::{ev, prelude::*, task::spawn_local};
 use leptos_meta::Title;
-use leptos_router::{NavigateOptions, components::A, hooks::{use_navigate, use_query_map}};
+use leptos_router::{
+    NavigateOptions,
+    components::A,
+    hooks::{use_navigate, use_query_map},
+};
 
 use super::common::today;
 use super::letter_form::LetterFields;

@@ -41,7 +41,7 @@ pub fn LetterPrintPage() -> impl IntoView {
 fn PrintView(doc: LetterDocument, id: Uuid, us_letter: Memo<bool>) -> impl IntoView {
     let date = doc.date_line();
     view! {
-        <Title text=doc.title.clone()/>
+        <Title text=super::common::tab_title(&doc.title)/>
         <div class="print-hide mb-4">
             <h1 class="text-2xl font-bold">"Print your letter"</h1>
             <nav aria-label="Print options" class="flex flex-wrap gap-x-4">
