@@ -16,7 +16,7 @@ pub struct Prompt {
 #[derive(Clone, Debug)]
 pub enum Task {
     Thread(ThreadTask),
-    Letter(LetterTask),
+    Letter(Box<LetterTask>),
 }
 
 impl Task {
@@ -154,7 +154,7 @@ impl Prompt {
             dates = optional("Relevant dates", &task.relevant_dates),
             facts = task.facts.trim(),
         );
-        Self { system, user, max_output_tokens: LETTER_OUTPUT_TOKENS, task: Task::Letter(task) }
+        Self { system, user, max_output_tokens: LETTER_OUTPUT_TOKENS, task: Task::Letter(Box::new(task)) }
     }
 
     /// Characters of everything a hosted model reads, for estimating input tokens.

@@ -48,10 +48,7 @@ impl Row {
     fn into_letter(self) -> Result<Letter, sqlx::Error> {
         let decode = |what: &str, e: String| sqlx::Error::Decode(format!("letter {}: {what}: {e}", self.id).into());
         let status: LetterStatus = self.status.parse().map_err(|e| decode("status", e))?;
-        let amount = match self.amount_minor {
-            Some(minor) => Some(format!("{}.{:02}", minor / 100, minor % 100)),
-            None => None,
-        };
+        let amount = self.amount_minor.map(|minor| format!("{}.{:02}", minor / 100, minor % 100));
         let input = LetterInput {
             letter_type: self.letter_type.clone(),
             sender_name: self.sender_name,
@@ -165,9 +162,12 @@ pub async fn get(db: &PgPool, id: Uuid) -> Result<Option<(Letter, String, String
     Ok(Some((letter, name, email)))
 }
 
+/// at, kind, from, to, actor's name, actor is an admin, comment.
+type EventRow = (DateTime<Utc>, String, Option<String>, String, Option<String>, bool, String);
+
 /// The timeline, oldest first.
 pub async fn events(db: &PgPool, id: Uuid) -> Result<Vec<LetterEvent>, sqlx::Error> {
-    let rows: Vec<(DateTime<Utc>, String, Option<String>, String, Option<String>, bool, String)> = sqlx::query_as(
+    let rows: Vec<EventRow> = sqlx::query_as(
         "SELECT e.at, e.kind, e.from_status, e.to_status, u.display_name, coalesce(u.role = 'admin', false), e.comment
            FROM letter_events e LEFT JOIN users u ON u.id = e.actor_id
           WHERE e.letter_id = $1 ORDER BY e.id",
