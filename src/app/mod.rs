@@ -25,6 +25,7 @@ use crate::features::admin::AdminHomePage;
 use crate::features::assistant::AssistantPage;
 use crate::features::email::{MailPage, MailboxPage};
 use crate::features::history::HistoryListPage;
+use crate::features::letters::{AdminLettersPage, LetterPage, LetterPrintPage, LettersPage, NewLetterPage};
 use crate::features::status::StatusPage;
 use crate::features::threads::{NewThreadPage, ThreadPage};
 use crate::ui::toast::{Toasts, provide_toasts};
@@ -68,6 +69,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account/confirm-email") view=ConfirmEmailChangePage/>
                     <Route path=path!("/admin") view=AdminHomePage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/mail") view=MailboxPage ssr=SsrMode::Async/>
+                    <Route path=path!("/letters") view=LettersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/letters/new") view=NewLetterPage/>
+                    // Async: a letter someone else owns answers 404 before the first byte.
+                    <Route path=path!("/letters/:id") view=LetterPage ssr=SsrMode::Async/>
+                    <Route path=path!("/letters/:id/print") view=LetterPrintPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/letters") view=AdminLettersPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/mail/:id") view=MailPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

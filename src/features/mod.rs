@@ -21,5 +21,6 @@ pub fn offline_writer() -> ai::OfflineWriter {
     std::sync::Arc::new(|task: &ai::Task| match task {
         ai::Task::Thread(t) => threads::write_offline(t),
         ai::Task::Chat(t) => assistant::write_offline(t),
+        ai::Task::Letter(t) => letters::write_offline(t),
     })
 }

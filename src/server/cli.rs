@@ -51,6 +51,17 @@ enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Return letters stuck in `generating` to draft (with the reason in their timeline) and
+    /// print each one; with --dry-run only print what would change.
+    ResetStuck {
+        /// How long a letter must have been generating: 10m, 90s, 2h (default 10m).
+        #[arg(long, default_value = "10m")]
+        older_than: String,
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Print how many letters are in each status (and the oldest last change).
+    LettersStats,
     /// Print X's weighted length of the text on standard input as
     /// {"weighted_length":N,"valid":B} (twitter-text v3 rules).
     XLength {
@@ -88,6 +99,8 @@ pub async fn run() -> ExitCode {
         Command::SeedDemo => seed_demo(config).await,
         Command::GrantPremium { email, days, plan } => premium(config, Premium::Grant { email, days, plan }).await,
         Command::RevokePremium { email } => premium(config, Premium::Revoke { email }).await,
+        Command::ResetStuck { older_than, dry_run } => reset_stuck(config, &older_than, dry_run).await,
+        Command::LettersStats => letters_stats(config).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -147,6 +160,66 @@ async fn premium(config: Config, what: Premium) -> Result<(), StartupError> {
         }
         Err(GrantError::Invalid(reason)) => Err(StartupError::Input(reason)),
         Err(GrantError::Database(e)) => Err(StartupError::Serve(std::io::Error::other(e))),
+    }
+}
+
+/// `threadr reset-stuck`: what the background task does each minute, on demand.
+async fn reset_stuck(config: Config, older_than: &str, dry_run: bool) -> Result<(), StartupError> {
+    use crate::features::letters::stuck;
+    let age = stuck::parse_age(older_than).map_err(|e| StartupError::Input(format!("--older-than: {e}")))?;
+    let pool = db::connect(&config).await?;
+    db::migrate(&pool).await?;
+    let now = chrono::Utc::now();
+    let letters =
+        if dry_run { stuck::find(&pool, now, age).await } else { stuck::reset(&pool, now, age, None, None).await }
+            .map_err(|e| StartupError::Serve(std::io::Error::other(e)))?;
+    let verb = if dry_run { "would reset" } else { "reset" };
+    for l in &letters {
+        let minutes = (now - l.generating_started_at).num_minutes();
+        println!(
+            "{verb} {} \"{}\" (generating for {minutes} min, since {})",
+            l.id,
+            l.title,
+            l.generating_started_at.to_rfc3339()
+        );
+    }
+    let n = letters.len();
+    let noun = if n == 1 { "letter" } else { "letters" };
+    if dry_run {
+        println!("{n} {noun} would be reset to draft (dry run: nothing changed)");
+    } else {
+        println!("{n} {noun} reset to draft");
+    }
+    Ok(())
+}
+
+/// `threadr letters-stats`: the status distribution (the old runbook's `GROUP BY status`).
+async fn letters_stats(config: Config) -> Result<(), StartupError> {
+    let pool = db::connect(&config).await?;
+    db::migrate(&pool).await?;
+    let rows = crate::features::letters::db::status_counts(&pool)
+        .await
+        .map_err(|e| StartupError::Serve(std::io::Error::other(e)))?;
+    let now = chrono::Utc::now();
+    println!("{:<12} {:>8}  oldest change", "status", "letters");
+    let mut total = 0;
+    for (status, count, oldest) in rows {
+        total += count;
+        let age = oldest.map(|t| format_age(now - t)).unwrap_or_else(|| "-".into());
+        println!("{:<12} {count:>8}  {age}", status.as_str());
+    }
+    println!("{:<12} {total:>8}", "total");
+    Ok(())
+}
+
+/// "3d 4h", "12m", "40s".
+fn format_age(age: chrono::Duration) -> String {
+    let secs = age.num_seconds().max(0);
+    match secs {
+        0..60 => format!("{secs}s ago"),
+        60..3600 => format!("{}m ago", secs / 60),
+        3600..86400 => format!("{}h {}m ago", secs / 3600, secs % 3600 / 60),
+        _ => format!("{}d {}h ago", secs / 86400, secs % 86400 / 3600),
     }
 }
 

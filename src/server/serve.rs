@@ -21,6 +21,10 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
     let stop = CancellationToken::new();
     let worker = tokio::spawn(mail_worker.run(stop.child_token()));
     let session_cleanup = tokio::spawn(crate::features::accounts::cleanup::run(pool.clone()));
+    let stuck_letters = tokio::spawn(crate::features::letters::stuck::run(
+        pool.clone(),
+        std::sync::Arc::new(super::clock::SystemClock),
+    ));
     tracing::info!(%addr, version = crate::VERSION, "listening");
     let shutdown = {
         let stop = stop.clone();
@@ -33,6 +37,7 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
     // HTTP has drained; let the mail worker finish the message in hand.
     stop.cancel();
     session_cleanup.abort();
+    stuck_letters.abort();
     let _ = worker.await;
     tracing::info!("stopped");
     served

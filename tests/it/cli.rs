@@ -32,15 +32,15 @@ fn threadr(args: &[&str], env: &[(&str, &str)]) -> Command {
     cmd
 }
 
-fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     threadr(args, env).output().expect("binary runs")
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn database_url(pool: &PgPool) -> String {
+pub(crate) fn database_url(pool: &PgPool) -> String {
     pool.connect_options().to_url_lossy().to_string()
 }
 

@@ -73,6 +73,24 @@ const GUARDED: &[(&str, &[(&str, &str)])] = &[
     ("history/list", &[("kind", "all"), ("query", ""), ("page", "1")]),
     ("history/delete", &[("kind", "thread"), ("id", "00000000-0000-0000-0000-000000000000")]),
     ("history/restore", &[("kind", "thread"), ("id", "00000000-0000-0000-0000-000000000000")]),
+    ("letters/create", &[("input[letter_type]", "general")]),
+    ("letters/update", &[("id", "00000000-0000-0000-0000-000000000000"), ("input[letter_type]", "general")]),
+    ("letters/get", &[("id", "00000000-0000-0000-0000-000000000000")]),
+    ("letters/list", &[]),
+    ("letters/delete", &[("id", "00000000-0000-0000-0000-000000000000")]),
+    ("letters/generate", &[("id", "00000000-0000-0000-0000-000000000000")]),
+    ("letters/save-body", &[("id", "00000000-0000-0000-0000-000000000000"), ("body", "x")]),
+    ("letters/submit", &[("id", "00000000-0000-0000-0000-000000000000")]),
+    ("letters/queue", &[("status", ""), ("age", "any")]),
+    ("letters/comment", &[("id", "00000000-0000-0000-0000-000000000000"), ("comment", "x")]),
+    ("letters/review-edit", &[("id", "00000000-0000-0000-0000-000000000000"), ("body", "x")]),
+    ("letters/approve", &[("id", "00000000-0000-0000-0000-000000000000"), ("comment", "")]),
+    ("letters/return", &[("id", "00000000-0000-0000-0000-000000000000"), ("comment", "x")]),
+    (
+        "letters/send",
+        &[("id", "00000000-0000-0000-0000-000000000000"), ("method", "post"), ("posted_on", "2026-01-01")],
+    ),
+    ("letters/reset-stuck", &[]),
 ];
 
 #[sqlx::test(migrator = "MIGRATOR")]

@@ -21,6 +21,7 @@ mod google_sign_in;
 mod guards;
 mod helpers;
 mod http_baseline;
+mod letters;
 mod proxy;
 mod quotas;
 mod rate_limit;

@@ -295,6 +295,77 @@ impl Alert {
 bodies!(Alert, AlertHtml = "alert.html", AlertText = "alert.txt");
 email!(Alert, "alert", |d| format!("[Threadr {}] {}", d.severity_label(), d.title));
 
+/// What happened to a member's letter.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LetterUpdateKind {
+    Ready,
+    Returned,
+    Approved,
+    Sent,
+}
+
+/// Tells a member their letter moved on (written, returned with a comment, approved, sent).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LetterUpdate {
+    pub name: String,
+    pub title: String,
+    pub letter_id: String,
+    pub kind: LetterUpdateKind,
+    /// The reviewer's comment (returned letters).
+    pub comment: Option<String>,
+    /// "by email to x@example.com" or "by post on 1 December 2026" (sent letters).
+    pub sent_how: Option<String>,
+}
+impl LetterUpdate {
+    fn letter_path(&self) -> String {
+        format!("/letters/{}", self.letter_id)
+    }
+    fn headline(&self) -> &'static str {
+        match self.kind {
+            LetterUpdateKind::Ready => "Your letter is ready",
+            LetterUpdateKind::Returned => "Your letter needs changes",
+            LetterUpdateKind::Approved => "Your letter was approved",
+            LetterUpdateKind::Sent => "Your letter was sent",
+        }
+    }
+    fn explanation(&self) -> String {
+        match self.kind {
+            LetterUpdateKind::Ready => {
+                "your letter has been written. Read it, edit anything you like and submit it for review.".to_string()
+            }
+            LetterUpdateKind::Returned => {
+                "a reviewer returned your letter with a comment. Make the changes and submit it again.".to_string()
+            }
+            LetterUpdateKind::Approved => "a reviewer approved your letter. It will be sent shortly.".to_string(),
+            LetterUpdateKind::Sent => format!("your letter was sent {}.", self.sent_how.as_deref().unwrap_or("")),
+        }
+    }
+}
+bodies!(LetterUpdate, LetterUpdateHtml = "letter_update.html", LetterUpdateText = "letter_update.txt");
+email!(LetterUpdate, "letter_update", |d| format!("{}: {}", d.headline(), d.title));
+
+/// The letter itself, to its recipient (the printable PDF is attached when sending).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LetterDelivery {
+    pub sender_name: String,
+    /// The "Re:" line.
+    pub subject_line: String,
+    /// "28 November 2026".
+    pub date: String,
+    /// The letter's plain text.
+    pub body: String,
+}
+impl LetterDelivery {
+    fn paragraphs(&self) -> Vec<String> {
+        self.body.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect()
+    }
+}
+bodies!(LetterDelivery, LetterDeliveryHtml = "letter_delivery.html", LetterDeliveryText = "letter_delivery.txt");
+email!(LetterDelivery, "letter_delivery", |d| format!("{} (from {})", d.subject_line, d.sender_name));
+
 /// Every template name, for validation and the admin UI.
 pub const TEMPLATES: &[&str] = &[
     Welcome::TEMPLATE,
@@ -309,6 +380,8 @@ pub const TEMPLATES: &[&str] = &[
     OrderShipped::TEMPLATE,
     NewMessage::TEMPLATE,
     Alert::TEMPLATE,
+    LetterUpdate::TEMPLATE,
+    LetterDelivery::TEMPLATE,
 ];
 
 fn render_as<E: Email>(data: &serde_json::Value, links: &Links) -> Result<Rendered, TemplateError> {
@@ -332,6 +405,8 @@ pub fn render(template: &str, data: &serde_json::Value, links: &Links) -> Result
         OrderShipped::TEMPLATE => render_as::<OrderShipped>(data, links),
         NewMessage::TEMPLATE => render_as::<NewMessage>(data, links),
         Alert::TEMPLATE => render_as::<Alert>(data, links),
+        LetterUpdate::TEMPLATE => render_as::<LetterUpdate>(data, links),
+        LetterDelivery::TEMPLATE => render_as::<LetterDelivery>(data, links),
         other => Err(TemplateError::Unknown(other.to_string())),
     }
 }
@@ -374,6 +449,16 @@ mod tests {
             (
                 "alert",
                 json!({ "title": "Payment failures above 5%", "detail": "12 of 180 in the last hour", "severity": "critical" }),
+            ),
+            (
+                "letter_update",
+                json!({ "name": "Ada", "title": "Demand for payment to Acme Ltd", "letter_id": "l-1", "kind": "returned",
+                "comment": "Name the invoice number.", "sent_how": null }),
+            ),
+            (
+                "letter_delivery",
+                json!({ "sender_name": "Ada Lovelace", "subject_line": "Demand for payment - $1,234.50", "date": "28 November 2026",
+                "body": "Dear Acme Ltd,\n\nPay invoice 42.\n\nSincerely,\nAda Lovelace" }),
             ),
         ]
     }

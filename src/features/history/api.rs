@@ -29,7 +29,8 @@ pub async fn delete_saved(kind: String, id: Uuid) -> Result<(), AppError> {
     let state = crate::server::state::app_state()?;
     let done = match kind {
         HistoryKind::Thread => crate::features::threads::delete_saved(&state.db, &me, id).await?,
-        HistoryKind::Letter | HistoryKind::Description | HistoryKind::Transcript => false,
+        HistoryKind::Letter => crate::features::letters::delete_saved(&state, &me, id).await?,
+        HistoryKind::Description | HistoryKind::Transcript => false,
     };
     if done { Ok(()) } else { Err(AppError::NotFound) }
 }
@@ -41,7 +42,8 @@ pub async fn restore_saved(kind: String, id: Uuid) -> Result<(), AppError> {
     let state = crate::server::state::app_state()?;
     let done = match kind {
         HistoryKind::Thread => crate::features::threads::restore_saved(&state.db, &me, id).await?,
-        HistoryKind::Letter | HistoryKind::Description | HistoryKind::Transcript => false,
+        HistoryKind::Letter => crate::features::letters::restore_saved(&state, &me, id).await?,
+        HistoryKind::Description | HistoryKind::Transcript => false,
     };
     if done {
         Ok(())

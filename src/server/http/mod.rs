@@ -75,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/admin/mail/{id}/html", get(crate::features::email::html_body_route))
         .route("/admin/mail/{id}/attachments/{position}", get(crate::features::email::attachment_route))
+        .route("/letters/{id}/pdf", get(crate::features::letters::printing::pdf_route))
         .merge(crate::features::accounts::google::routes(&state))
         .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), assets::pkg_service(&state.leptos_options))
         .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
