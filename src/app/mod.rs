@@ -50,6 +50,8 @@ pub fn App() -> impl IntoView {
                     // Async: a missing thread answers 404 before the first byte.
                     <Route path=path!("/threads/:id") view=ThreadPage ssr=SsrMode::Async/>
                     <Route path=path!("/history") view=HistoryListPage/>
+                    <Route path=path!("/tools/description") view=crate::features::tools::DescriptionPage/>
+                    <Route path=path!("/tools/transcribe") view=crate::features::tools::TranscribePage/>
                     <Route path=path!("/sign-up") view=SignUpPage/>
                     // In-order: "Continue with Google" (known on the server) shows without JavaScript.
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::InOrder/>

@@ -11,11 +11,13 @@ pub mod email;
 pub mod quotas;
 pub mod status;
 pub mod threads;
+pub mod tools;
 
 /// The offline provider's writer: each kind of task is written by the feature it belongs to.
 #[cfg(feature = "ssr")]
 pub fn offline_writer() -> ai::OfflineWriter {
     std::sync::Arc::new(|task: &ai::Task| match task {
         ai::Task::Thread(t) => threads::write_offline(t),
+        ai::Task::Description(d) => tools::write_offline_description(d),
     })
 }

@@ -283,6 +283,34 @@ pub const VARS: &[VarSpec] = &[
         default: Some("127.0.0.1:3000"),
         description: "Address and port the server listens on (overrides `Leptos.toml`).",
     },
+    VarSpec {
+        name: "TRANSCRIBE_BASE_URL",
+        required: false,
+        secret: false,
+        default: None,
+        description: "Base URL of an OpenAI-compatible transcription API (`POST {base}/audio/transcriptions`); defaults to OPENAI_BASE_URL when OPENAI_API_KEY is set.",
+    },
+    VarSpec {
+        name: "TRANSCRIBE_API_KEY",
+        required: false,
+        secret: true,
+        default: None,
+        description: "Key of the transcription API; defaults to OPENAI_API_KEY. Without either, /tools/transcribe says transcription is not configured.",
+    },
+    VarSpec {
+        name: "TRANSCRIBE_MODEL",
+        required: false,
+        secret: false,
+        default: Some("whisper-1"),
+        description: "Transcription model (priced per minute in `ai_transcription_prices`).",
+    },
+    VarSpec {
+        name: "TRANSCRIBE_TEMP_DIR",
+        required: false,
+        secret: false,
+        default: None,
+        description: "Folder for uploads being transcribed (deleted right after); the system temporary folder when unset.",
+    },
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -405,6 +433,15 @@ pub struct AiConfig {
     pub offline_pace: Duration,
 }
 
+/// Transcription (`/tools/transcribe`): an OpenAI-compatible `/audio/transcriptions` API.
+#[derive(Clone, Debug, Default)]
+pub struct TranscribeConfig {
+    /// `None`: no provider configured; the page says so and nothing is uploaded or charged.
+    pub endpoint: Option<LlmEndpoint>,
+    /// Where uploads are streamed to while they are transcribed (`None`: the system's).
+    pub temp_dir: Option<std::path::PathBuf>,
+}
+
 /// The default first backoff delay of AI retries.
 pub const AI_RETRY_BASE: Duration = Duration::from_millis(500);
 
@@ -422,6 +459,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub google: Option<GoogleConfig>,
     pub ai: AiConfig,
+    pub transcribe: TranscribeConfig,
     /// Ports an imported link may name (never empty).
     pub url_import_ports: Vec<u16>,
     pub rate_limit: RateLimitConfig,
@@ -525,6 +563,7 @@ impl Config {
         );
         let google = google_config(&vars, &lookup, public_url.as_ref(), &mut errors);
         let ai = ai_config(&vars, &lookup, &mut errors);
+        let transcribe = transcribe_config(&vars, &lookup, &mut errors);
         let url_import_ports = vars.parsed("URL_IMPORT_PORTS", &mut errors, port_list);
         let rate_limit = rate_limit_config(&vars, &lookup, &mut errors);
         let trusted_proxy_hops =
@@ -561,6 +600,7 @@ impl Config {
                 Some(trusted_proxy_hops),
             ) if errors.is_empty() => Ok(Config {
                 ai,
+                transcribe,
                 google,
                 database,
                 database_pool_size,
@@ -765,6 +805,48 @@ fn ai_config<F: Fn(&str) -> Option<String>>(
         retry_base: AI_RETRY_BASE,
         offline_pace: offline_pace?,
     })
+}
+
+/// Transcription: its own base URL and key, else OpenAI's (only when OPENAI_API_KEY is set,
+/// whatever AI_PROVIDER chose). Problems are pushed to `errors`.
+fn transcribe_config<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<'_, F>,
+    lookup: &F,
+    errors: &mut Vec<ConfigError>,
+) -> TranscribeConfig {
+    let set = |name: &str| lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let base_url = |v: &str| match Url::parse(v) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+            Ok(v.trim_end_matches('/').to_string())
+        }
+        _ => Err("expected an absolute http(s) URL like https://api.openai.com/v1".to_string()),
+    };
+    let model = vars.parsed("TRANSCRIBE_MODEL", errors, |v| {
+        if v.is_empty() || v.chars().any(char::is_whitespace) {
+            Err("expected a model name without spaces".to_string())
+        } else {
+            Ok(v.to_string())
+        }
+    });
+    let key_name = if set("TRANSCRIBE_API_KEY").is_some() { "TRANSCRIBE_API_KEY" } else { "OPENAI_API_KEY" };
+    let api_key = set(key_name).and_then(|key| {
+        if key.bytes().all(|b| b.is_ascii_graphic()) {
+            Some(key)
+        } else {
+            errors.push(ConfigError::new(key_name, "must be printable ASCII without spaces"));
+            None
+        }
+    });
+    let base = match set("TRANSCRIBE_BASE_URL") {
+        Some(v) => vars.parse("TRANSCRIBE_BASE_URL", &v, errors, base_url),
+        None => vars.parsed("OPENAI_BASE_URL", &mut Vec::new(), base_url),
+    };
+    let temp_dir = set("TRANSCRIBE_TEMP_DIR").map(std::path::PathBuf::from);
+    let endpoint = match (api_key, base, model) {
+        (Some(api_key), Some(base_url), Some(model)) => Some(LlmEndpoint { api_key, base_url, model }),
+        _ => None,
+    };
+    TranscribeConfig { endpoint, temp_dir }
 }
 
 fn rate_limit_config<F: Fn(&str) -> Option<String>>(

@@ -2,7 +2,7 @@
 //! thread, autosaved) and `/history`.
 
 mod autosave;
-mod browser;
+pub mod browser;
 mod draft;
 mod editor;
 mod history;
@@ -16,4 +16,5 @@ mod usage;
 
 pub use history::HistoryListPage;
 pub use new_thread::NewThreadPage;
+pub use stream::LineBuffer;
 pub use thread_page::ThreadPage;
