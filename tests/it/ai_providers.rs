@@ -358,6 +358,7 @@ async fn the_offline_provider_is_deterministic_and_offline() {
     // Stands in for the packer: one post per sentence.
     let writer: ai::OfflineWriter = Arc::new(|task: &Task| match task {
         Task::Thread(t) => t.source.split_inclusive(". ").map(|s| s.trim().to_string()).collect(),
+        _ => Vec::new(),
     });
     let offline = ai::from_config(&config, ai::http_client(&config).expect("client"), writer);
     assert_eq!((offline.name().as_str(), offline.model()), ("offline", ai::OFFLINE_MODEL));

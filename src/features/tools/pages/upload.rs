@@ -15,6 +15,7 @@ impl Failure {
 }
 
 /// The server's refusal body, else a message for the status.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 fn refusal(status: u16, body: &str) -> Failure {
     #[derive(serde::Deserialize)]
     struct Body {
