@@ -88,8 +88,13 @@ async fn answer(State(fake): State<FakeTranscribe>, headers: HeaderMap, body: By
     let Some(boundary) = boundary else {
         return error(400, "Could not parse multipart form data.");
     };
-    let mut received =
-        Received { headers: headers.clone(), fields: HashMap::new(), file_name: None, file_type: None, file: Vec::new() };
+    let mut received = Received {
+        headers: headers.clone(),
+        fields: HashMap::new(),
+        file_name: None,
+        file_type: None,
+        file: Vec::new(),
+    };
     for part in parts(&body, &boundary) {
         let (name, file_name, content_type, content) = part;
         if name == "file" {
@@ -130,7 +135,8 @@ async fn answer(State(fake): State<FakeTranscribe>, headers: HeaderMap, body: By
                     })
                     .collect()
             };
-            let mut body = json!({ "task": "transcribe", "language": "english", "duration": duration, "text": text.join(" ") });
+            let mut body =
+                json!({ "task": "transcribe", "language": "english", "duration": duration, "text": text.join(" ") });
             if segment_ms != 0 {
                 body["segments"] = Value::Array(segments);
             }
@@ -168,7 +174,11 @@ fn parts(body: &[u8], boundary: &str) -> Vec<Part> {
         let head = String::from_utf8_lossy(&part[..split]).into_owned();
         let content = part[split + 4..].to_vec();
         let param = |key: &str| {
-            head.lines().flat_map(|l| l.split(';')).map(str::trim).find_map(|p| p.strip_prefix(&format!("{key}=\""))).map(|v| v.trim_end_matches('"').to_string())
+            head.lines()
+                .flat_map(|l| l.split(';'))
+                .map(str::trim)
+                .find_map(|p| p.strip_prefix(&format!("{key}=\"")))
+                .map(|v| v.trim_end_matches('"').to_string())
         };
         let content_type = head
             .lines()

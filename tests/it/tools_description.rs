@@ -47,7 +47,11 @@ async fn used(pool: &PgPool) -> i64 {
 
 fn hosted(backend: fn(LlmEndpoint) -> AiBackend, fake: &FakeAi, model: &str) -> Arc<dyn ai::Provider> {
     let config = AiConfig {
-        backend: backend(LlmEndpoint { api_key: "sk-test".into(), base_url: fake.base_url.clone(), model: model.into() }),
+        backend: backend(LlmEndpoint {
+            api_key: "sk-test".into(),
+            base_url: fake.base_url.clone(),
+            model: model.into(),
+        }),
         timeout: Duration::from_secs(5),
         connect_timeout: Duration::from_secs(1),
         idle_timeout: Duration::from_secs(2),
@@ -75,7 +79,11 @@ async fn the_offline_description_streams_in_parts_and_a_members_is_saved(pool: P
     let id: uuid::Uuid = serde_json::from_value(done["description_id"].clone()).expect("saved for the member");
 
     let (title, body, input): (String, String, Value) =
-        sqlx::query_as("SELECT title, body, input FROM descriptions WHERE id = $1").bind(id).fetch_one(&pool).await.unwrap();
+        sqlx::query_as("SELECT title, body, input FROM descriptions WHERE id = $1")
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(title, "Blue Mug – Mugs");
     assert!(body.ends_with("- Hand-glazed stoneware\n- Made in Portugal"), "{body}");
     assert_eq!(input["tone"], "friendly");
@@ -109,7 +117,10 @@ async fn bad_input_is_refused_with_clear_messages(pool: PgPool) {
     for (form, message) in [
         (form(" ", FACTS, "friendly"), "Enter the product's name."),
         (form(&long_name, FACTS, "friendly"), "The product name can be at most 140 characters."),
-        (form("Mug", "", "friendly"), "Enter a few key facts about the product (what it is, what it is made of, what it does)."),
+        (
+            form("Mug", "", "friendly"),
+            "Enter a few key facts about the product (what it is, what it is made of, what it does).",
+        ),
         (form("Mug", &long_facts, "friendly"), "The key facts can be at most 5000 characters."),
         (form("Mug", FACTS, "angry"), "Choose a tone from the list."),
     ] {
@@ -145,11 +156,16 @@ async fn hosted_models_stream_through_the_line_format(pool: PgPool) {
         assert_eq!(body, "A sturdy mug for slow mornings.\n\n- Holds 350 ml\n- Dishwasher safe\n- Made in Portugal");
         let sent = fake.requests().into_iter().rfind(|r| r.path == path).expect("the provider was asked");
         let asked = sent.body.to_string();
-        assert!(asked.contains("TITLE:") && asked.contains("Hand-glazed stoneware") && asked.contains("playful"), "{asked}");
-        let logged: String = sqlx::query_scalar("SELECT model FROM ai_requests WHERE kind = 'description' ORDER BY created_at DESC LIMIT 1")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        assert!(
+            asked.contains("TITLE:") && asked.contains("Hand-glazed stoneware") && asked.contains("playful"),
+            "{asked}"
+        );
+        let logged: String = sqlx::query_scalar(
+            "SELECT model FROM ai_requests WHERE kind = 'description' ORDER BY created_at DESC LIMIT 1",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
         assert_eq!(logged, model);
     }
 }
@@ -172,5 +188,8 @@ async fn a_failed_description_gives_the_quota_back(pool: PgPool) {
     assert_eq!(events.last().unwrap()["type"], "error");
     assert_eq!(used(&pool).await, 0);
     assert_eq!(count(&pool, "SELECT count(*) FROM descriptions").await, 0);
-    assert_eq!(count(&pool, "SELECT count(*) FROM ai_requests WHERE kind = 'description' AND outcome = 'failed'").await, 2);
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM ai_requests WHERE kind = 'description' AND outcome = 'failed'").await,
+        2
+    );
 }

@@ -62,15 +62,19 @@ async fn setup(pool: &PgPool, configured: bool) -> Setup {
 async fn signed_in(s: &Setup, pool: &PgPool, email: &str, paid: bool) -> String {
     let cookie = member(&s.app, pool, email).await;
     if paid {
-        let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(pool).await.unwrap();
+        let id: uuid::Uuid =
+            sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(pool).await.unwrap();
         let now = chrono::Utc::now();
-        grant(pool, id, Plan::Pro, (now - chrono::Duration::hours(1), now + chrono::Duration::days(30)), "test").await.unwrap();
+        grant(pool, id, Plan::Pro, (now - chrono::Duration::hours(1), now + chrono::Duration::days(30)), "test")
+            .await
+            .unwrap();
     }
     cookie
 }
 
 async fn upload(s: &Setup, cookie: Option<&str>, name: &str, body: Vec<u8>) -> (u16, Value) {
-    let mut req = s.app.client.post(s.app.url(&format!("{UPLOAD}?name={name}"))).header("content-type", "audio/mpeg").body(body);
+    let mut req =
+        s.app.client.post(s.app.url(&format!("{UPLOAD}?name={name}"))).header("content-type", "audio/mpeg").body(body);
     if let Some(cookie) = cookie {
         req = req.header("cookie", cookie);
     }
@@ -104,7 +108,10 @@ async fn a_wav_becomes_a_timed_transcript_that_is_saved_and_costed(pool: PgPool)
     assert_eq!(transcript.segments[1].text, "General Kenobi.");
     assert_eq!(transcript.duration_ms, Some(3000));
     let subtitles = srt::to_srt(&transcript).unwrap();
-    assert!(subtitles.starts_with("1\n00:00:00,000 --> 00:00:01,500\nHello there.\n\n2\n00:00:01,500 --> 00:00:03,000\n"), "{subtitles}");
+    assert!(
+        subtitles.starts_with("1\n00:00:00,000 --> 00:00:01,500\nHello there.\n\n2\n00:00:01,500 --> 00:00:03,000\n"),
+        "{subtitles}"
+    );
 
     // What the provider received: the very bytes, named by their detected type, as multipart.
     let received = s.fake.received();
@@ -125,12 +132,11 @@ async fn a_wav_becomes_a_timed_transcript_that_is_saved_and_costed(pool: PgPool)
             .unwrap();
     assert_eq!((title.as_str(), text.as_str(), duration), ("My talk.wav", "Hello there. General Kenobi.", Some(3000)));
     assert_eq!(segments[0]["text"], "Hello there.");
-    let (kind, model, outcome, tokens, cost): (String, String, String, i64, i64) = sqlx::query_as(
-        "SELECT kind, model, outcome, input_tokens + output_tokens, cost_microusd FROM ai_requests",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let (kind, model, outcome, tokens, cost): (String, String, String, i64, i64) =
+        sqlx::query_as("SELECT kind, model, outcome, input_tokens + output_tokens, cost_microusd FROM ai_requests")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!((kind.as_str(), model.as_str(), outcome.as_str(), tokens), ("transcription", "whisper-1", "ok", 0));
     assert_eq!(cost, 300, "3 s at $0.006 a minute");
     assert_eq!(temp_files(&s), 0, "the upload's temporary file is deleted");
@@ -208,8 +214,13 @@ async fn a_failing_provider_charges_nothing_and_the_file_is_still_deleted(pool: 
     assert!(body["message"].as_str().unwrap().ends_with("Nothing was charged."), "{body}");
     assert_eq!(s.fake.received().len(), 1);
     assert_eq!(count(&pool, "SELECT count(*) FROM transcripts").await, 0);
-    assert_eq!(count(&pool, "SELECT coalesce(sum(used), 0)::int8 FROM quota_usage").await, 0, "the AI request was given back");
-    let (outcome, cost): (String, i64) = sqlx::query_as("SELECT outcome, cost_microusd FROM ai_requests").fetch_one(&pool).await.unwrap();
+    assert_eq!(
+        count(&pool, "SELECT coalesce(sum(used), 0)::int8 FROM quota_usage").await,
+        0,
+        "the AI request was given back"
+    );
+    let (outcome, cost): (String, i64) =
+        sqlx::query_as("SELECT outcome, cost_microusd FROM ai_requests").fetch_one(&pool).await.unwrap();
     assert_eq!((outcome.as_str(), cost), ("failed", 0));
     assert_eq!(temp_files(&s), 0);
 

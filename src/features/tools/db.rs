@@ -63,7 +63,12 @@ pub async fn transcription_price(db: &PgPool, provider: &str, model: &str) -> Re
 
 /// Transcription is priced per minute, not per token: the request log's row gets its cost
 /// (and the admin flag) here.
-pub async fn set_request_cost(db: &PgPool, request: Uuid, cost_microusd: i64, flagged: bool) -> Result<(), sqlx::Error> {
+pub async fn set_request_cost(
+    db: &PgPool,
+    request: Uuid,
+    cost_microusd: i64,
+    flagged: bool,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE ai_requests SET cost_microusd = $2, flagged = $3 WHERE id = $1")
         .bind(request)
         .bind(cost_microusd)

@@ -102,11 +102,8 @@ async fn run(
         return;
     }
     if let Some(e) = &failure {
-        let message = if produced {
-            format!("{} The parts above are kept.", unavailable(e))
-        } else {
-            unavailable(e).to_string()
-        };
+        let message =
+            if produced { format!("{} The parts above are kept.", unavailable(e)) } else { unavailable(e).to_string() };
         out.send(&DescriptionEvent::Error { message }).await;
         return;
     }

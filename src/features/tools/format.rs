@@ -86,7 +86,9 @@ impl DescriptionParser {
             return None;
         }
         let paragraphs = &mut self.result.paragraphs;
-        if self.in_paragraph && let Some(last) = paragraphs.last_mut() {
+        if self.in_paragraph
+            && let Some(last) = paragraphs.last_mut()
+        {
             last.push(' ');
             last.push_str(text);
             *last = cut(last, PARAGRAPH_MAX);
@@ -192,7 +194,10 @@ mod tests {
             assert_eq!(result, expected, "pieces of {piece}");
             assert_eq!(events[0], DescriptionEvent::Title { text: "Blue Mug".into() });
             assert_eq!(events[1], DescriptionEvent::Paragraph { index: 0, text: "A sturdy mug for".into() });
-            assert_eq!(events[2], DescriptionEvent::Paragraph { index: 0, text: "A sturdy mug for slow mornings.".into() });
+            assert_eq!(
+                events[2],
+                DescriptionEvent::Paragraph { index: 0, text: "A sturdy mug for slow mornings.".into() }
+            );
             assert_eq!(events.last(), Some(&DescriptionEvent::Bullet { index: 2, text: "Made in Portugal".into() }));
         }
     }

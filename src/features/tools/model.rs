@@ -130,7 +130,9 @@ impl DescriptionRequest {
         }
         let facts = text(facts);
         if facts.is_empty() {
-            return Err("Enter a few key facts about the product (what it is, what it is made of, what it does).".into());
+            return Err(
+                "Enter a few key facts about the product (what it is, what it is made of, what it does).".into()
+            );
         }
         if facts.chars().count() > FACTS_MAX {
             return Err(format!("The key facts can be at most {FACTS_MAX} characters."));
@@ -153,20 +155,38 @@ fn one_line(s: &str) -> String {
 
 /// Text that keeps its lines: control characters other than newlines and tabs dropped.
 fn text(s: &str) -> String {
-    s.replace("\r\n", "\n").chars().filter(|c| !c.is_control() || matches!(c, '\n' | '\t')).collect::<String>().trim().to_string()
+    s.replace("\r\n", "\n")
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 /// One line of the description stream (JSON, one per line).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum DescriptionEvent {
-    Title { text: String },
+    Title {
+        text: String,
+    },
     /// Paragraph `index` of the description as far as it is written (it may grow).
-    Paragraph { index: usize, text: String },
-    Bullet { index: usize, text: String },
+    Paragraph {
+        index: usize,
+        text: String,
+    },
+    Bullet {
+        index: usize,
+        text: String,
+    },
     /// `description_id` is set when a member's description was saved.
-    Done { description_id: Option<Uuid>, usage: UsageSummary },
-    Error { message: String },
+    Done {
+        description_id: Option<Uuid>,
+        usage: UsageSummary,
+    },
+    Error {
+        message: String,
+    },
 }
 
 /// A finished product description: what the marketplace's product form takes.
@@ -224,7 +244,9 @@ pub enum TranscriptionAccess {
     NeedsUpgrade,
     /// A paid member, but this server has no transcription provider.
     NotConfigured,
-    Ready { max_bytes: u64 },
+    Ready {
+        max_bytes: u64,
+    },
 }
 
 /// Where the transcription page uploads the audio (an axum route, not a server function).

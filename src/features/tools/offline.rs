@@ -23,10 +23,18 @@ pub fn write_description(f: &Facts<'_>) -> Vec<String> {
     let what = if category.is_empty() { "product".to_string() } else { category.to_lowercase() };
     let for_whom = if audience.is_empty() { String::new() } else { format!(" for {audience}") };
     let intro = match f.tone {
-        Tone::Friendly => format!("Meet {name}, a {what} made{}.", if for_whom.is_empty() { " to make life easier" } else { &for_whom }),
-        Tone::Professional => format!("{name} is a {what} designed{}.", if for_whom.is_empty() { " for everyday use" } else { &for_whom }),
+        Tone::Friendly => format!(
+            "Meet {name}, a {what} made{}.",
+            if for_whom.is_empty() { " to make life easier" } else { &for_whom }
+        ),
+        Tone::Professional => {
+            format!("{name} is a {what} designed{}.", if for_whom.is_empty() { " for everyday use" } else { &for_whom })
+        }
         Tone::Playful => format!("Say hello to {name}, the {what} you didn't know you needed{for_whom}!"),
-        Tone::Luxurious => format!("Discover {name}, a refined {what} crafted{}.", if for_whom.is_empty() { " for those who appreciate quality" } else { &for_whom }),
+        Tone::Luxurious => format!(
+            "Discover {name}, a refined {what} crafted{}.",
+            if for_whom.is_empty() { " for those who appreciate quality" } else { &for_whom }
+        ),
         Tone::Persuasive => format!("Looking for a {what} that delivers? {name} is the one{for_whom}."),
         Tone::Minimal => format!("{name}. A {what}{for_whom}."),
     };
@@ -121,7 +129,8 @@ mod tests {
 
     #[test]
     fn the_template_uses_the_facts_and_reads_back_through_the_parser() {
-        let lines = facts("- Holds 350 ml\n- dishwasher safe; made in Portugal. Stoneware", Tone::Friendly, Length::Medium);
+        let lines =
+            facts("- Holds 350 ml\n- dishwasher safe; made in Portugal. Stoneware", Tone::Friendly, Length::Medium);
         let mut p = DescriptionParser::default();
         for l in &lines {
             p.push(l);

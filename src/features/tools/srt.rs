@@ -38,7 +38,13 @@ mod tests {
     use crate::features::tools::model::Segment;
 
     fn transcript(segments: Vec<Segment>, duration_ms: Option<u64>) -> Transcript {
-        Transcript { id: None, title: "a.wav".into(), text: "Hello there.\n\nGeneral Kenobi.".into(), segments, duration_ms }
+        Transcript {
+            id: None,
+            title: "a.wav".into(),
+            text: "Hello there.\n\nGeneral Kenobi.".into(),
+            segments,
+            duration_ms,
+        }
     }
 
     #[test]

@@ -76,7 +76,12 @@ fn client() -> Option<&'static reqwest::Client> {
         .as_ref()
 }
 
-pub async fn transcribe(endpoint: &LlmEndpoint, path: &Path, len: u64, kind: AudioType) -> Result<Heard, TranscribeError> {
+pub async fn transcribe(
+    endpoint: &LlmEndpoint,
+    path: &Path,
+    len: u64,
+    kind: AudioType,
+) -> Result<Heard, TranscribeError> {
     let client = client().ok_or(TranscribeError::Network)?;
     let file = tokio::fs::File::open(path).await.map_err(|_| TranscribeError::File)?;
     let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file));

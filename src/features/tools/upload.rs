@@ -92,7 +92,8 @@ async fn handle(
     let Some(endpoint) = state.config.transcribe.endpoint.clone() else {
         return Err(not_configured());
     };
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > TRANSCRIBE_MAX_BYTES) {
         if declared.is_some_and(|len| len <= DRAIN_LIMIT) {
             drain(&mut body, 0).await;
@@ -107,9 +108,9 @@ async fn handle(
     let (len, kind) = receive(&mut body, &temp).await?;
     let title = file_title(&params.name);
 
-    let reservation = quotas::reserve(&state.db, &Subject::User(member.id), plan, now, false)
-        .await
-        .map_err(|e| Refusal::new(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::TOO_MANY_REQUESTS), e.to_string()))?;
+    let reservation = quotas::reserve(&state.db, &Subject::User(member.id), plan, now, false).await.map_err(|e| {
+        Refusal::new(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::TOO_MANY_REQUESTS), e.to_string())
+    })?;
     let started = Instant::now();
     let heard = transcribe_api::transcribe(&endpoint, temp.path(), len, kind).await;
     // The audio is not needed any more, whatever happened.
@@ -168,7 +169,8 @@ async fn receive(
     let mut kind = None;
     let mut len: u64 = 0;
     while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|_| Refusal::new(StatusCode::BAD_REQUEST, "The upload was interrupted. Please try again."))?;
+        let chunk = chunk
+            .map_err(|_| Refusal::new(StatusCode::BAD_REQUEST, "The upload was interrupted. Please try again."))?;
         len += chunk.len() as u64;
         if len > TRANSCRIBE_MAX_BYTES {
             drain(body, len).await;
@@ -256,7 +258,10 @@ async fn charge(state: &AppState, request: uuid::Uuid, model: &str, duration_ms:
 }
 
 fn too_large() -> Refusal {
-    Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, "The file is larger than 25 MB. Shorten or compress the recording and try again.")
+    Refusal::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "The file is larger than 25 MB. Shorten or compress the recording and try again.",
+    )
 }
 
 fn not_configured() -> Refusal {

@@ -44,7 +44,13 @@ impl Fields {
     }
 }
 
-fn text_input(id: &'static str, label: &'static str, hint: String, max: usize, value: RwSignal<String>) -> impl IntoView {
+fn text_input(
+    id: &'static str,
+    label: &'static str,
+    hint: String,
+    max: usize,
+    value: RwSignal<String>,
+) -> impl IntoView {
     let hint_id = format!("{id}-hint");
     view! {
         <div>

@@ -56,6 +56,8 @@ pub async fn run(request: Request, mut on_event: impl FnMut(DescriptionEvent)) -
     if finished {
         Ok(())
     } else {
-        Err(AppError::invalid("The connection was interrupted before the description was finished. The parts above are kept."))
+        Err(AppError::invalid(
+            "The connection was interrupted before the description was finished. The parts above are kept.",
+        ))
     }
 }

@@ -78,9 +78,14 @@ fn Uploader(max_bytes: u64) -> impl IntoView {
         failure.set(None);
         // Checked here too so a wrong file is not uploaded for nothing; the server decides.
         match upload::chosen(&element) {
-            None => return failure.set(Some(Failure { message: "Choose an audio file first.".into(), upgrade: false })),
+            None => {
+                return failure.set(Some(Failure { message: "Choose an audio file first.".into(), upgrade: false }));
+            }
             Some((_, size)) if size <= 0.0 => {
-                return failure.set(Some(Failure { message: "The file is empty. Choose an audio recording.".into(), upgrade: false }));
+                return failure.set(Some(Failure {
+                    message: "The file is empty. Choose an audio recording.".into(),
+                    upgrade: false,
+                }));
             }
             Some((_, size)) if size > max_bytes as f64 => {
                 return failure.set(Some(Failure {

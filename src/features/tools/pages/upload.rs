@@ -36,8 +36,8 @@ fn refusal(status: u16, body: &str) -> Failure {
 #[cfg(feature = "hydrate")]
 mod imp {
     use leptos::wasm_bindgen::{JsCast, closure::Closure};
-    use std::{cell::RefCell, rc::Rc};
     use leptos::web_sys::HtmlInputElement;
+    use std::{cell::RefCell, rc::Rc};
     use web_sys::{ProgressEvent, XmlHttpRequest};
 
     use super::{Failure, refusal};
@@ -104,7 +104,10 @@ mod imp {
         None
     }
 
-    pub async fn upload(_input: &HtmlInputElement, _on_progress: impl Fn(f64) + 'static) -> Result<Transcript, Failure> {
+    pub async fn upload(
+        _input: &HtmlInputElement,
+        _on_progress: impl Fn(f64) + 'static,
+    ) -> Result<Transcript, Failure> {
         Err(Failure::new("Uploading needs the browser."))
     }
 }
