@@ -833,7 +833,10 @@ fn transcribe_config<F: Fn(&str) -> Option<String>>(
         if key.bytes().all(|b| b.is_ascii_graphic()) {
             Some(key)
         } else {
-            errors.push(ConfigError::new(key_name, "must be printable ASCII without spaces"));
+            // A bad OPENAI_API_KEY is already reported by the AI settings.
+            if key_name == "TRANSCRIBE_API_KEY" {
+                errors.push(ConfigError::new(key_name, "must be printable ASCII without spaces"));
+            }
             None
         }
     });
@@ -1252,6 +1255,33 @@ mod tests {
 
         let c = parse(&[DB, ("AI_PROVIDER", "offline"), ("OPENAI_API_KEY", "sk-o")]).expect("valid");
         assert!(matches!(c.ai.backend, AiBackend::Offline), "offline wins over a key when chosen");
+    }
+
+    #[test]
+    fn transcription_defaults_to_the_openai_settings_and_is_off_without_a_key() {
+        let c = parse(&[DB]).expect("valid");
+        assert!(c.transcribe.endpoint.is_none(), "no key: not configured");
+        let c = parse(&[DB, ("OPENAI_API_KEY", "sk-o"), ("OPENAI_BASE_URL", "https://ai.example/v1/")]).expect("valid");
+        let e = c.transcribe.endpoint.expect("OpenAI's key and URL");
+        assert_eq!(
+            (e.api_key.as_str(), e.base_url.as_str(), e.model.as_str()),
+            ("sk-o", "https://ai.example/v1", "whisper-1")
+        );
+        let c = parse(&[
+            DB,
+            ("OPENAI_API_KEY", "sk-o"),
+            ("TRANSCRIBE_API_KEY", "sk-t"),
+            ("TRANSCRIBE_BASE_URL", "http://127.0.0.1:9/v1"),
+            ("TRANSCRIBE_MODEL", "gpt-4o-mini-transcribe"),
+            ("TRANSCRIBE_TEMP_DIR", "/tmp/uploads"),
+        ])
+        .expect("valid");
+        let e = c.transcribe.endpoint.expect("its own settings");
+        assert_eq!((e.api_key.as_str(), e.base_url.as_str()), ("sk-t", "http://127.0.0.1:9/v1"));
+        assert_eq!(e.model, "gpt-4o-mini-transcribe");
+        assert_eq!(c.transcribe.temp_dir.as_deref(), Some(std::path::Path::new("/tmp/uploads")));
+        let e = parse(&[DB, ("TRANSCRIBE_API_KEY", "sk-t"), ("TRANSCRIBE_BASE_URL", "ftp://x")]).unwrap_err();
+        assert_eq!(vars_named(&e), ["TRANSCRIBE_BASE_URL"]);
     }
 
     #[test]
