@@ -55,6 +55,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/history") view=HistoryListPage/>
                     // One route for both addresses: a new conversation gets its id without a reload.
                     <Route path=path!("/assistant/:id?") view=AssistantPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tools/description") view=crate::features::tools::DescriptionPage/>
+                    <Route path=path!("/tools/transcribe") view=crate::features::tools::TranscribePage/>
                     <Route path=path!("/sign-up") view=SignUpPage/>
                     // In-order: "Continue with Google" (known on the server) shows without JavaScript.
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::InOrder/>

@@ -14,6 +14,7 @@ pub mod letters;
 pub mod quotas;
 pub mod status;
 pub mod threads;
+pub mod tools;
 
 /// The offline provider's writer: each kind of task is written by the feature it belongs to.
 #[cfg(feature = "ssr")]
@@ -22,5 +23,6 @@ pub fn offline_writer() -> ai::OfflineWriter {
         ai::Task::Thread(t) => threads::write_offline(t),
         ai::Task::Chat(t) => assistant::write_offline(t),
         ai::Task::Letter(t) => letters::write_offline(t),
+        ai::Task::Description(d) => tools::write_offline_description(d),
     })
 }

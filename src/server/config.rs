@@ -283,6 +283,34 @@ pub const VARS: &[VarSpec] = &[
         default: Some("127.0.0.1:3000"),
         description: "Address and port the server listens on (overrides `Leptos.toml`).",
     },
+    VarSpec {
+        name: "TRANSCRIBE_BASE_URL",
+        required: false,
+        secret: false,
+        default: None,
+        description: "Base URL of an OpenAI-compatible transcription API (`POST {base}/audio/transcriptions`); defaults to OPENAI_BASE_URL when OPENAI_API_KEY is set.",
+    },
+    VarSpec {
+        name: "TRANSCRIBE_API_KEY",
+        required: false,
+        secret: true,
+        default: None,
+        description: "Key of the transcription API; defaults to OPENAI_API_KEY. Without either, /tools/transcribe says transcription is not configured.",
+    },
+    VarSpec {
+        name: "TRANSCRIBE_MODEL",
+        required: false,
+        secret: false,
+        default: Some("whisper-1"),
+        description: "Transcription model (priced per minute in `ai_transcription_prices`).",
+    },
+    VarSpec {
+        name: "TRANSCRIBE_TEMP_DIR",
+        required: false,
+        secret: false,
+        default: None,
+        description: "Folder for uploads being transcribed (deleted right after); the system temporary folder when unset.",
+    },
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -405,6 +433,15 @@ pub struct AiConfig {
     pub offline_pace: Duration,
 }
 
+/// Transcription (`/tools/transcribe`): an OpenAI-compatible `/audio/transcriptions` API.
+#[derive(Clone, Debug, Default)]
+pub struct TranscribeConfig {
+    /// `None`: no provider configured; the page says so and nothing is uploaded or charged.
+    pub endpoint: Option<LlmEndpoint>,
+    /// Where uploads are streamed to while they are transcribed (`None`: the system's).
+    pub temp_dir: Option<std::path::PathBuf>,
+}
+
 /// The default first backoff delay of AI retries.
 pub const AI_RETRY_BASE: Duration = Duration::from_millis(500);
 
@@ -424,6 +461,7 @@ pub struct Config {
     pub ai: AiConfig,
     /// The assistant's provider: like `ai.backend`, but `auto` prefers Anthropic.
     pub assistant_ai: AiBackend,
+    pub transcribe: TranscribeConfig,
     /// Ports an imported link may name (never empty).
     pub url_import_ports: Vec<u16>,
     pub rate_limit: RateLimitConfig,
@@ -527,6 +565,7 @@ impl Config {
         );
         let google = google_config(&vars, &lookup, public_url.as_ref(), &mut errors);
         let (ai, assistant_ai) = ai_config(&vars, &lookup, &mut errors).unzip();
+        let transcribe = transcribe_config(&vars, &lookup, &mut errors);
         let url_import_ports = vars.parsed("URL_IMPORT_PORTS", &mut errors, port_list);
         let rate_limit = rate_limit_config(&vars, &lookup, &mut errors);
         let trusted_proxy_hops =
@@ -564,6 +603,7 @@ impl Config {
             ) if errors.is_empty() => Ok(Config {
                 ai,
                 assistant_ai: assistant_ai.unwrap_or(AiBackend::Offline),
+                transcribe,
                 google,
                 database,
                 database_pool_size,
@@ -785,6 +825,51 @@ fn ai_config<F: Fn(&str) -> Option<String>>(
         },
         assistant,
     ))
+}
+
+/// Transcription: its own base URL and key, else OpenAI's (only when OPENAI_API_KEY is set,
+/// whatever AI_PROVIDER chose). Problems are pushed to `errors`.
+fn transcribe_config<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<'_, F>,
+    lookup: &F,
+    errors: &mut Vec<ConfigError>,
+) -> TranscribeConfig {
+    let set = |name: &str| lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let base_url = |v: &str| match Url::parse(v) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+            Ok(v.trim_end_matches('/').to_string())
+        }
+        _ => Err("expected an absolute http(s) URL like https://api.openai.com/v1".to_string()),
+    };
+    let model = vars.parsed("TRANSCRIBE_MODEL", errors, |v| {
+        if v.is_empty() || v.chars().any(char::is_whitespace) {
+            Err("expected a model name without spaces".to_string())
+        } else {
+            Ok(v.to_string())
+        }
+    });
+    let key_name = if set("TRANSCRIBE_API_KEY").is_some() { "TRANSCRIBE_API_KEY" } else { "OPENAI_API_KEY" };
+    let api_key = set(key_name).and_then(|key| {
+        if key.bytes().all(|b| b.is_ascii_graphic()) {
+            Some(key)
+        } else {
+            // A bad OPENAI_API_KEY is already reported by the AI settings.
+            if key_name == "TRANSCRIBE_API_KEY" {
+                errors.push(ConfigError::new(key_name, "must be printable ASCII without spaces"));
+            }
+            None
+        }
+    });
+    let base = match set("TRANSCRIBE_BASE_URL") {
+        Some(v) => vars.parse("TRANSCRIBE_BASE_URL", &v, errors, base_url),
+        None => vars.parsed("OPENAI_BASE_URL", &mut Vec::new(), base_url),
+    };
+    let temp_dir = set("TRANSCRIBE_TEMP_DIR").map(std::path::PathBuf::from);
+    let endpoint = match (api_key, base, model) {
+        (Some(api_key), Some(base_url), Some(model)) => Some(LlmEndpoint { api_key, base_url, model }),
+        _ => None,
+    };
+    TranscribeConfig { endpoint, temp_dir }
 }
 
 fn rate_limit_config<F: Fn(&str) -> Option<String>>(
@@ -1206,6 +1291,33 @@ mod tests {
 
         let c = parse(&[DB, ("AI_PROVIDER", "offline"), ("OPENAI_API_KEY", "sk-o")]).expect("valid");
         assert!(matches!(c.ai.backend, AiBackend::Offline), "offline wins over a key when chosen");
+    }
+
+    #[test]
+    fn transcription_defaults_to_the_openai_settings_and_is_off_without_a_key() {
+        let c = parse(&[DB]).expect("valid");
+        assert!(c.transcribe.endpoint.is_none(), "no key: not configured");
+        let c = parse(&[DB, ("OPENAI_API_KEY", "sk-o"), ("OPENAI_BASE_URL", "https://ai.example/v1/")]).expect("valid");
+        let e = c.transcribe.endpoint.expect("OpenAI's key and URL");
+        assert_eq!(
+            (e.api_key.as_str(), e.base_url.as_str(), e.model.as_str()),
+            ("sk-o", "https://ai.example/v1", "whisper-1")
+        );
+        let c = parse(&[
+            DB,
+            ("OPENAI_API_KEY", "sk-o"),
+            ("TRANSCRIBE_API_KEY", "sk-t"),
+            ("TRANSCRIBE_BASE_URL", "http://127.0.0.1:9/v1"),
+            ("TRANSCRIBE_MODEL", "gpt-4o-mini-transcribe"),
+            ("TRANSCRIBE_TEMP_DIR", "/tmp/uploads"),
+        ])
+        .expect("valid");
+        let e = c.transcribe.endpoint.expect("its own settings");
+        assert_eq!((e.api_key.as_str(), e.base_url.as_str()), ("sk-t", "http://127.0.0.1:9/v1"));
+        assert_eq!(e.model, "gpt-4o-mini-transcribe");
+        assert_eq!(c.transcribe.temp_dir.as_deref(), Some(std::path::Path::new("/tmp/uploads")));
+        let e = parse(&[DB, ("TRANSCRIBE_API_KEY", "sk-t"), ("TRANSCRIBE_BASE_URL", "ftp://x")]).unwrap_err();
+        assert_eq!(vars_named(&e), ["TRANSCRIBE_BASE_URL"]);
     }
 
     #[test]

@@ -23,6 +23,10 @@ const PUBLIC: &[&str] = &[
     // Visitors try thread generation; limits are per IP.
     "threads/generate",
     "quotas/usage",
+    // Visitors try product descriptions too (limits per IP); the access check answers
+    // "signed out" to them.
+    "tools/describe",
+    "tools/transcription-access",
 ];
 
 /// Endpoints for signed-in users or admins, with arguments that decode (so the guard, not

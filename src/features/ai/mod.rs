@@ -21,7 +21,7 @@ mod stream;
 pub use error::AiError;
 pub use offline::{OFFLINE_MODEL, OfflineProvider, OfflineWriter};
 pub use posts::{POST_SEPARATOR, POST_SEPARATOR_LINE, PostSplitter, split_posts};
-pub use prompt::{ChatTask, LetterTask, Prompt, Role, Task, ThreadTask, Turn, estimate_tokens};
+pub use prompt::{ChatTask, DescriptionTask, LetterTask, Prompt, Role, Task, ThreadTask, Turn, estimate_tokens};
 
 use crate::server::config::{AiBackend, AiConfig};
 use futures_util::Stream;

@@ -30,7 +30,9 @@ pub async fn delete_saved(kind: String, id: Uuid) -> Result<(), AppError> {
     let done = match kind {
         HistoryKind::Thread => crate::features::threads::delete_saved(&state.db, &me, id).await?,
         HistoryKind::Letter => crate::features::letters::delete_saved(&state, &me, id).await?,
-        HistoryKind::Description | HistoryKind::Transcript => false,
+        HistoryKind::Description | HistoryKind::Transcript => {
+            crate::features::tools::set_deleted(&state.db, me.id, kind == HistoryKind::Transcript, id, true).await?
+        }
     };
     if done { Ok(()) } else { Err(AppError::NotFound) }
 }
@@ -43,7 +45,9 @@ pub async fn restore_saved(kind: String, id: Uuid) -> Result<(), AppError> {
     let done = match kind {
         HistoryKind::Thread => crate::features::threads::restore_saved(&state.db, &me, id).await?,
         HistoryKind::Letter => crate::features::letters::restore_saved(&state, &me, id).await?,
-        HistoryKind::Description | HistoryKind::Transcript => false,
+        HistoryKind::Description | HistoryKind::Transcript => {
+            crate::features::tools::set_deleted(&state.db, me.id, kind == HistoryKind::Transcript, id, false).await?
+        }
     };
     if done {
         Ok(())

@@ -5,13 +5,13 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::model::{HISTORY_PAGE_SIZE, HistoryItem, HistoryKind, HistoryPage};
-use crate::features::{letters, threads};
+use crate::features::{letters, threads, tools};
 
 /// Every feature's rows. Each select names the same columns, in this order:
 /// `kind, id, user_id, title, body, detail, created_at, updated_at, deleted_at` (`body` is
 /// what search reads besides the title; `detail` is shown by kind).
-fn sources() -> [&'static str; 2] {
-    [threads::HISTORY_SQL, letters::HISTORY_SQL]
+fn sources() -> [&'static str; 4] {
+    [threads::HISTORY_SQL, letters::HISTORY_SQL, tools::DESCRIPTIONS_HISTORY_SQL, tools::TRANSCRIPTS_HISTORY_SQL]
 }
 
 pub async fn list(

@@ -51,13 +51,13 @@ impl HistoryKind {
         }
     }
 
-    /// Where the item opens (a letter opens on its timeline).
-    pub fn href(self, id: Uuid) -> String {
+    /// Where the item opens (a letter opens on its timeline). Saved descriptions and
+    /// transcripts have no page of their own yet: they are listed, searched and deleted here.
+    pub fn href(self, id: Uuid) -> Option<String> {
         match self {
-            Self::Thread => format!("/threads/{id}"),
-            Self::Letter => format!("/letters/{id}#timeline"),
-            Self::Description => format!("/tools/description/{id}"),
-            Self::Transcript => format!("/tools/transcribe/{id}"),
+            Self::Thread => Some(format!("/threads/{id}")),
+            Self::Letter => Some(format!("/letters/{id}#timeline")),
+            Self::Description | Self::Transcript => None,
         }
     }
 }
@@ -131,7 +131,7 @@ mod tests {
     #[test]
     fn a_letter_opens_on_its_timeline() {
         let id = Uuid::nil();
-        assert_eq!(HistoryKind::Letter.href(id), format!("/letters/{id}#timeline"));
-        assert_eq!(HistoryKind::Thread.href(id), format!("/threads/{id}"));
+        assert_eq!(HistoryKind::Letter.href(id), Some(format!("/letters/{id}#timeline")));
+        assert_eq!(HistoryKind::Thread.href(id), Some(format!("/threads/{id}")));
     }
 }

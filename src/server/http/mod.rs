@@ -20,7 +20,6 @@ use tower_http::{
         CompressionLayer,
         predicate::{DefaultPredicate, NotForContentType, Predicate},
     },
-    limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::TraceLayer,
 };
@@ -68,7 +67,7 @@ pub fn router(state: AppState) -> Router {
             CompressionLayer::new()
                 .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("application/octet-stream"))),
         )
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(limit_body))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
 
     Router::new()
@@ -77,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/mail/{id}/attachments/{position}", get(crate::features::email::attachment_route))
         .route("/letters/{id}/pdf", get(crate::features::letters::printing::pdf_route))
         .merge(crate::features::accounts::google::routes(&state))
+        .merge(crate::features::tools::routes())
         .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), assets::pkg_service(&state.leptos_options))
         .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, fallback_shell))
@@ -93,6 +93,29 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.config.trusted_proxy_hops, client_ip::attach))
         .layer(middleware)
         .with_state(state)
+}
+
+/// Routes that stream and count their own (larger) request bodies.
+fn reads_its_own_body(path: &str) -> bool {
+    path == crate::features::tools::UPLOAD_PATH
+}
+
+/// Bodies over [`MAX_BODY_BYTES`] get 413 (as tower-http's limit answers), except on routes
+/// that read their own body as a stream and enforce their own, larger limit.
+async fn limit_body(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if reads_its_own_body(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let declared = req
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "length limit exceeded").into_response();
+    }
+    next.run(req.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, MAX_BODY_BYTES)))).await
 }
 
 /// Leptos goes on rendering after axum drops a HEAD response's body, and its resources then

@@ -2,7 +2,7 @@
 //! thread, autosaved).
 
 mod autosave;
-mod browser;
+pub mod browser;
 mod draft;
 mod editor;
 mod new_thread;
@@ -13,4 +13,5 @@ mod thread_page;
 mod usage;
 
 pub use new_thread::NewThreadPage;
+pub use stream::LineBuffer;
 pub use thread_page::ThreadPage;
