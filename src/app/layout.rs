@@ -6,7 +6,13 @@ use leptos_router::components::A;
 use crate::features::accounts::{AccountMenu, current_user};
 
 /// Primary navigation. Features add their entry here when their pages land.
-const NAV: &[(&str, &str)] = &[("/", "Home"), ("/threads/new", "New thread"), ("/tools/description", "Descriptions"), ("/tools/transcribe", "Transcribe"), ("/status", "Status")];
+const NAV: &[(&str, &str)] = &[
+    ("/", "Home"),
+    ("/threads/new", "New thread"),
+    ("/tools/description", "Descriptions"),
+    ("/tools/transcribe", "Transcribe"),
+    ("/status", "Status"),
+];
 
 const NAV_LINK: &str = "flex min-h-11 items-center rounded-md px-3 text-base text-slate-700 hover:bg-slate-100 aria-[current=page]:font-semibold aria-[current=page]:text-indigo-700 dark:text-slate-200 dark:hover:bg-slate-800 dark:aria-[current=page]:text-indigo-300 focus-visible:outline-2 focus-visible:outline-indigo-600";
 

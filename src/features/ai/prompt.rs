@@ -212,7 +212,13 @@ impl Prompt {
             dates = optional("Relevant dates", &task.relevant_dates),
             facts = task.facts.trim(),
         );
-        Self { system, user, history: Vec::new(), max_output_tokens: LETTER_OUTPUT_TOKENS, task: Task::Letter(Box::new(task)) }
+        Self {
+            system,
+            user,
+            history: Vec::new(),
+            max_output_tokens: LETTER_OUTPUT_TOKENS,
+            task: Task::Letter(Box::new(task)),
+        }
     }
 
     /// The prompt for a product description, in a line format the server parses while it

@@ -271,9 +271,12 @@ pub async fn send(state: &AppState, admin: &Admin, id: Uuid, how: Sending) -> Re
             body: changed.letter.body.clone(),
         };
         let to = changed.letter.form.recipient.email.clone().unwrap_or_default();
-        let attachment =
-            crate::features::email::Attachment::new(&super::printing::file_name(&changed.letter), "application/pdf", pdf)
-                .map_err(|e| AppError::invalid(e.to_string()))?;
+        let attachment = crate::features::email::Attachment::new(
+            &super::printing::file_name(&changed.letter),
+            "application/pdf",
+            pdf,
+        )
+        .map_err(|e| AppError::invalid(e.to_string()))?;
         state
             .mailer
             .enqueue_with_attachments(&mut tx, &to, &delivery, &format!("letter-{id}-delivery"), vec![attachment])

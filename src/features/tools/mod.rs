@@ -49,7 +49,8 @@ pub fn write_offline_description(t: &crate::features::ai::DescriptionTask) -> Ve
 
 /// Saved product descriptions and transcripts as rows of the one history
 /// (`features::history`); a transcript's detail is its length in milliseconds.
-pub const DESCRIPTIONS_HISTORY_SQL: &str = "SELECT 'description'::text AS kind, id, user_id, title, body, NULL::text AS detail,
+pub const DESCRIPTIONS_HISTORY_SQL: &str =
+    "SELECT 'description'::text AS kind, id, user_id, title, body, NULL::text AS detail,
         created_at, updated_at, deleted_at FROM descriptions";
 pub const TRANSCRIPTS_HISTORY_SQL: &str = "SELECT 'transcript'::text AS kind, id, user_id, title, text AS body,
         duration_ms::text AS detail, created_at, updated_at, deleted_at FROM transcripts";
