@@ -37,7 +37,11 @@ pub fn App() -> impl IntoView {
     provide_current_user();
 
     view! {
+        // leptos_meta writes `<title>` without escaping: a member's text (a thread's or a
+        // letter's title) with `</title><script>` would end the title early. Angle brackets
+        // become look-alike quotes, for every page.
         <Title formatter=|page: String| {
+            let page = page.replace('<', "‹").replace('>', "›");
             if page.is_empty() { "Threadr".to_string() } else { format!("{page} · Threadr") }
         }/>
         <Router>

@@ -221,11 +221,25 @@ async fn a_letter_goes_the_whole_way_with_its_timeline_and_the_members_emails(po
     assert_eq!(res.status(), 400);
     let changed = sqlx::query("UPDATE letters SET body = 'forged' WHERE id = $1").bind(id).execute(&pool).await;
     assert!(changed.is_err(), "the trigger refuses changes to a sent letter");
-    sqlx::query("UPDATE letters SET sent_pdf = '\\x255044462d'::bytea WHERE id = $1")
-        .bind(id)
-        .execute(&pool)
-        .await
-        .unwrap();
+    // The PDF went out attached to the recipient's email, and is the one stored for good.
+    let (stored,): (Vec<u8>,) =
+        sqlx::query_as("SELECT sent_pdf FROM letters WHERE id = $1").bind(id).fetch_one(&pool).await.unwrap();
+    let (attached, filename): (Vec<u8>, String) = sqlx::query_as(
+        "SELECT a.bytes, a.filename FROM email_attachments a JOIN email_outbox o ON o.id = a.email_id
+          WHERE o.template = 'letter_delivery'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(attached, stored, "the attachment is the stored PDF");
+    assert_eq!(filename, "demand-for-payment-to-acme-widgets-ltd.pdf");
+    let text = pdf_extract::extract_text_from_mem(&stored).expect("PDF text");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("Acme Widgets Ltd") && text.contains("$1,234.50"), "{text}");
+    let download = app.get_as(&format!("/letters/{sid}/pdf"), &ada).await;
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.headers()["content-type"], "application/pdf");
+    assert_eq!(download.bytes().await.unwrap().to_vec(), stored, "a sent letter downloads as sent");
     let changed =
         sqlx::query("UPDATE letters SET sent_pdf = '\\x00'::bytea WHERE id = $1").bind(id).execute(&pool).await;
     assert!(changed.is_err(), "the stored PDF is final");
@@ -476,6 +490,13 @@ async fn only_the_owner_and_reviewers_read_a_letter_and_nobody_approves_their_ow
     assert_eq!(act(&app, "letters/save-body", &bob, &[("id", &sid), ("body", "x")]).await.status(), 404);
     assert_eq!(app.get_as(&format!("/letters/{id}"), &bob).await.status(), 404);
     assert_eq!(app.get_as(&format!("/letters/{id}/print"), &bob).await.status(), 404);
+    assert_eq!(app.get_as(&format!("/letters/{id}/pdf"), &bob).await.status(), 404, "the PDF too");
+    assert_eq!(app.get(&format!("/letters/{id}/pdf")).await.status(), 404, "and for visitors");
+    let pdf = app.get_as(&format!("/letters/{id}/pdf?size=us_letter"), &ada).await;
+    assert_eq!(pdf.status(), 200, "the owner downloads a draft's PDF");
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
+    assert_eq!(app.get_as(&format!("/letters/{id}/pdf"), &admin).await.status(), 200, "and a reviewer");
+    assert_eq!(app.get_as(&format!("/letters/{id}/pdf?size=a5"), &ada).await.status(), 400);
     assert_eq!(app.call("letters/get", &[("id", &sid)]).await.status(), 401);
     assert_eq!(app.get_as(&format!("/letters/{id}"), &ada).await.status(), 200);
     assert_eq!(get(&app, &admin, id).await["owner_email"], "ada@example.com");
@@ -571,4 +592,61 @@ async fn markup_in_any_field_is_stored_as_typed_and_shown_inert(pool: PgPool) {
         }
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{path}: shown as text");
     }
+}
+
+/// `/history` lists every kind a member saved, filters by kind, searches titles and text,
+/// and deletes and restores a letter like a thread; nobody sees another member's items.
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn one_history_lists_filters_searches_and_deletes_every_kind(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let ada = member(&app, &pool, "ada@example.com").await;
+    let bob = member(&app, &pool, "bob@example.com").await;
+    let letter = create(&app, &ada, &demand("")).await;
+    let thread = act(&app, "threads/create", &ada, &[("posts[0]", "Widgets are great"), ("numbering", "none")]).await;
+    assert_eq!(thread.status(), 200);
+    let user: Uuid =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'ada@example.com'").fetch_one(&pool).await.unwrap();
+    sqlx::query("INSERT INTO descriptions (user_id, title, body, input) VALUES ($1, 'Oak table', 'Solid oak, seats six.', '{}')")
+        .bind(user)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO transcripts (user_id, title, text, segments, duration_ms) VALUES ($1, 'standup.wav', 'We ship widgets on Friday.', '[]', 95000)",
+    )
+    .bind(user)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let list = |kind: &'static str, q: &'static str, who: String| {
+        let app = &app;
+        async move { ok_json(act(app, "history/list", &who, &[("kind", kind), ("query", q), ("page", "1")]).await).await }
+    };
+    let all = list("all", "", ada.clone()).await;
+    assert_eq!(all["total"], 4);
+    let kinds: Vec<&str> = all["items"].as_array().unwrap().iter().map(|i| i["kind"].as_str().unwrap()).collect();
+    for kind in ["thread", "letter", "description", "transcript"] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    let letters = list("letter", "", ada.clone()).await;
+    assert_eq!(letters["total"], 1);
+    assert_eq!(letters["items"][0]["detail"], "draft");
+    assert_eq!(list("transcript", "", ada.clone()).await["items"][0]["detail"], "95000");
+    // "widgets" is in the letter's facts, the thread's post and the transcript's text.
+    assert_eq!(list("all", "widgets", ada.clone()).await["total"], 3);
+    assert_eq!(list("description", "oak", ada.clone()).await["total"], 1);
+    assert_eq!(list("all", "", bob.clone()).await["total"], 0);
+
+    let sid = letter.to_string();
+    let form = [("kind", "letter"), ("id", sid.as_str())];
+    assert_eq!(act(&app, "history/delete", &bob, &form).await.status(), 404);
+    assert_eq!(act(&app, "history/delete", &ada, &form).await.status(), 200);
+    assert_eq!(list("all", "", ada.clone()).await["total"], 3);
+    assert_eq!(act(&app, "history/restore", &ada, &form).await.status(), 200);
+    assert_eq!(list("letter", "", ada.clone()).await["total"], 1);
+    let did: Uuid = sqlx::query_scalar("SELECT id FROM descriptions").fetch_one(&pool).await.unwrap();
+    let did = did.to_string();
+    assert_eq!(act(&app, "history/delete", &ada, &[("kind", "description"), ("id", &did)]).await.status(), 200);
+    assert_eq!(list("description", "", ada.clone()).await["total"], 0);
+    assert_eq!(act(&app, "history/list", &ada, &[("kind", "poems"), ("query", ""), ("page", "1")]).await.status(), 400);
 }

@@ -256,3 +256,27 @@ async fn a_members_thread_is_saved_edited_and_listed_only_for_them(pool: PgPool)
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+/// leptos_meta writes `<title>` unescaped: a title that closes it must not open a script.
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_title_with_markup_cannot_leave_the_page_title(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let ada = member(&app, &pool, "ada@example.com").await;
+    let made: Value = app
+        .call_as("threads/create", &[("posts[0]", "Hello"), ("numbering", "none")], Some(&ada))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = made["id"].as_str().unwrap().to_string();
+    let title = "</title><script>alert(1)</script>";
+    let res = app.call_as("threads/rename", &[("id", &id), ("title", title)], Some(&ada)).await;
+    assert_eq!(res.status(), 200);
+    let page = app.get_as(&format!("/threads/{id}"), &ada).await.text().await.unwrap();
+    assert!(!page.contains("<script>alert(1)"), "the title's markup stays text");
+    assert!(
+        page.contains("<title>‹/title›‹script›alert(1)‹/script› · Threadr</title>"),
+        "{}",
+        &page[..page.len().min(600)]
+    );
+}
