@@ -30,3 +30,30 @@ where
         </Suspense>
     }
 }
+
+/// Like [`loaded`], but a reload keeps the shown page until the new data is there (the
+/// skeleton only on the first load), so a message shown after an action stays readable.
+pub fn reloaded<T, V>(
+    resource: Resource<Result<T, AppError>>,
+    lines: usize,
+    label: &'static str,
+    render: impl Fn(T) -> V + Clone + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Transition fallback=move || view! { <Skeleton lines label/> }>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Ok(value) => render(value).into_any(),
+                        Err(error) => view! { <ErrorPage error/> }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
+    }
+}

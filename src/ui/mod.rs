@@ -9,5 +9,5 @@ pub mod toast;
 
 pub use error_page::ErrorPage;
 pub use field::Field;
-pub use loaded::loaded;
+pub use loaded::{loaded, reloaded};
 pub use skeleton::Skeleton;

@@ -22,7 +22,7 @@ use crate::features::letters::model::{
     BODY_MAX, EventKind, FieldErrors, LetterForm, LetterStatus, LetterStreamEvent, LetterView,
 };
 use crate::ui::form::{BUTTON, BUTTON_DANGER, BUTTON_SECONDARY, TEXT_LINK};
-use crate::ui::loaded;
+use crate::ui::reloaded;
 
 #[component]
 pub fn LetterPage() -> impl IntoView {
@@ -39,14 +39,16 @@ pub fn LetterPage() -> impl IntoView {
         },
     );
     let reload = Callback::new(move |()| version.update(|v| *v += 1));
+    // Kept above the reloaded part: what an action reports stays after the letter reloads.
+    let notice = RwSignal::new(None::<String>);
     view! {
         <Title text="Your letter"/>
-        {loaded(letter, 10, "Loading your letter…", move |view: LetterView| view! { <Workspace view reload/> })}
+        {reloaded(letter, 10, "Loading your letter…", move |view: LetterView| view! { <Workspace view reload notice/> })}
     }
 }
 
 #[component]
-fn Workspace(view: LetterView, reload: Callback<()>) -> impl IntoView {
+fn Workspace(view: LetterView, reload: Callback<()>, notice: RwSignal<Option<String>>) -> impl IntoView {
     let letter = view.letter.clone();
     let id = letter.id;
     let status = letter.status;
@@ -61,7 +63,6 @@ fn Workspace(view: LetterView, reload: Callback<()>) -> impl IntoView {
                 .map(|e| e.comment.clone())
         })
         .flatten();
-    let notice = RwSignal::new(None::<String>);
     view! {
         <Title text=tab_title(&title)/>
         <nav aria-label="Letter" class="mb-2 flex flex-wrap gap-x-4">
