@@ -196,8 +196,11 @@ stop_services() {
 
 # Stops the app server a script started (if it still runs), then Redis and the database. Every
 # step may find its target gone already, so none of them may fail (the scripts run with `set -e`).
+# Stops the given processes (the app server, fakes), then the services this script started.
 stop_server_and_services() {
-  kill -TERM "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
+  for pid in "$@"; do
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   stop_services
 }

@@ -61,6 +61,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/assistant/:id?") view=AssistantPage ssr=SsrMode::Async/>
                     <Route path=path!("/tools/description") view=crate::features::tools::DescriptionPage/>
                     <Route path=path!("/tools/transcribe") view=crate::features::tools::TranscribePage/>
+                    <Route path=path!("/tools/descriptions/:id") view=crate::features::tools::SavedDescriptionPage/>
+                    <Route path=path!("/tools/transcripts/:id") view=crate::features::tools::SavedTranscriptPage/>
                     <Route path=path!("/sign-up") view=SignUpPage/>
                     // In-order: "Continue with Google" (known on the server) shows without JavaScript.
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::InOrder/>

@@ -1,13 +1,16 @@
 //! Components shared by every feature.
 
 mod error_page;
+pub mod event_stream;
 mod field;
 pub mod form;
 mod loaded;
+pub mod pager;
 pub mod skeleton;
 pub mod toast;
 
 pub use error_page::ErrorPage;
 pub use field::Field;
-pub use loaded::{loaded, reloaded};
+pub use loaded::loaded;
+pub use pager::{page_count, page_param, pager};
 pub use skeleton::Skeleton;

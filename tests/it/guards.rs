@@ -32,6 +32,8 @@ const PUBLIC: &[&str] = &[
 /// Endpoints for signed-in users or admins, with arguments that decode (so the guard, not
 /// the argument check, is what answers).
 const GUARDED: &[(&str, &[(&str, &str)])] = &[
+    ("tools/description", &[("id", "00000000-0000-0000-0000-000000000000")]),
+    ("tools/transcript", &[("id", "00000000-0000-0000-0000-000000000000")]),
     ("accounts/sign-out-everywhere", &[]),
     ("accounts/profile", &[]),
     ("accounts/update-profile", &[("display_name", "X"), ("bio", "")]),

@@ -500,7 +500,9 @@ async fn only_the_owner_and_reviewers_read_a_letter_and_nobody_approves_their_ow
     assert_eq!(app.call("letters/get", &[("id", &sid)]).await.status(), 401);
     assert_eq!(app.get_as(&format!("/letters/{id}"), &ada).await.status(), 200);
     assert_eq!(get(&app, &admin, id).await["owner_email"], "ada@example.com");
-    assert!(ok_json(act(&app, "letters/list", &bob, &[]).await).await.as_array().unwrap().is_empty());
+    let bobs = ok_json(act(&app, "letters/list", &bob, &[]).await).await;
+    assert!(bobs["letters"].as_array().unwrap().is_empty());
+    assert_eq!(bobs["total"], 0);
 
     // Members cannot reach approval at all, not even for their own letter.
     generate(&app, &ada, id).await;
@@ -646,7 +648,140 @@ async fn one_history_lists_filters_searches_and_deletes_every_kind(pool: PgPool)
     assert_eq!(list("letter", "", ada.clone()).await["total"], 1);
     let did: Uuid = sqlx::query_scalar("SELECT id FROM descriptions").fetch_one(&pool).await.unwrap();
     let did = did.to_string();
+    // Stored by an older version (its request is not readable now): the description still opens.
+    let opened = ok_json(act(&app, "tools/description", &ada, &[("id", &did)]).await).await;
+    assert_eq!(
+        (opened["request"].is_null(), &opened["description"]["paragraphs"][0]),
+        (true, &Value::from("Solid oak, seats six."))
+    );
     assert_eq!(act(&app, "history/delete", &ada, &[("kind", "description"), ("id", &did)]).await.status(), 200);
     assert_eq!(list("description", "", ada.clone()).await["total"], 0);
+    assert_eq!(
+        act(&app, "tools/description", &ada, &[("id", &did)]).await.status(),
+        404,
+        "a deleted one no longer opens"
+    );
     assert_eq!(act(&app, "history/list", &ada, &[("kind", "poems"), ("query", ""), ("page", "1")]).await.status(), 400);
+}
+
+/// `n` letters for `user`, one a minute apart (the newest `minutes_ago` old), in `status`.
+async fn insert_letters(pool: &PgPool, user: Uuid, n: i32, status: &str, minutes_ago: i32) {
+    sqlx::query(
+        "INSERT INTO letters (user_id, status, letter_type, sender_name, recipient_name, facts, title, created_at, updated_at)
+         SELECT $1, $3, 'general', 'Ada', 'Recipient ' || g, 'Facts', 'Letter ' || g,
+                now() - make_interval(mins => $4 + g), now() - make_interval(mins => $4 + g)
+           FROM generate_series(1, $2) g",
+    )
+    .bind(user)
+    .bind(n)
+    .bind(status)
+    .bind(minutes_ago)
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn long_lists_come_in_pages_that_neither_skip_nor_repeat(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let ada = member(&app, &pool, "ada@example.com").await;
+    let bob = member(&app, &pool, "bob@example.com").await;
+    let admin = app.sign_in_admin(&pool, "reviewer@example.com").await;
+    let ada_id: Uuid =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'ada@example.com'").fetch_one(&pool).await.unwrap();
+    let bob_id: Uuid =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'bob@example.com'").fetch_one(&pool).await.unwrap();
+    insert_letters(&pool, ada_id, 120, "draft", 0).await;
+    insert_letters(&pool, bob_id, 70, "in_review", 0).await;
+
+    let mut seen = Vec::new();
+    for (page, rows) in [(1, 50), (2, 50), (3, 20), (4, 0)] {
+        let list = ok_json(act(&app, "letters/list", &ada, &[("page", &page.to_string())]).await).await;
+        assert_eq!(list["total"], 120, "the total is of all her letters");
+        assert_eq!(list["page"], page);
+        let letters = list["letters"].as_array().unwrap();
+        assert_eq!(letters.len(), rows, "page {page}");
+        seen.extend(letters.iter().map(|l| l["title"].as_str().unwrap().to_string()));
+    }
+    let expected: Vec<String> = (1..=120).map(|g| format!("Letter {g}")).collect();
+    assert_eq!(seen, expected, "newest first, each letter exactly once");
+    assert_eq!(
+        ok_json(act(&app, "letters/list", &bob, &[]).await).await["total"],
+        70,
+        "only her own are counted for her"
+    );
+    assert_eq!(act(&app, "letters/list", &ada, &[("page", "x")]).await.status(), 400);
+
+    // The queue: drafts are not waiting for anyone; oldest first; the total of what matches.
+    let form = |page: &'static str| [("status", ""), ("age", "any"), ("page", page)];
+    let first = ok_json(act(&app, "letters/queue", &admin, &form("1")).await).await;
+    assert_eq!(first["total"], 70);
+    assert_eq!(first["letters"][0]["title"], "Letter 70", "the longest-waiting letter comes first");
+    let second = ok_json(act(&app, "letters/queue", &admin, &form("2")).await).await;
+    assert_eq!(second["letters"].as_array().unwrap().len(), 20);
+    assert_eq!(second["letters"][19]["title"], "Letter 1");
+    let week = ok_json(act(&app, "letters/queue", &admin, &[("status", "in_review"), ("age", "7d")]).await).await;
+    assert_eq!(week["total"], 0, "none has waited a week");
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_stalled_generation_reset_as_stuck_gives_its_quota_back_exactly_once(pool: PgPool) {
+    let fake = FakeAi::start().await;
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let ai = hosted(&fake, false);
+    let app = {
+        let clock = clock.clone();
+        TestApp::spawn_changed(pool.clone(), config_with(&[]), move |s| s.with_ai(ai).with_clock(clock)).await
+    };
+    let ada = member(&app, &pool, "ada@example.com").await;
+    let done = create(&app, &ada, &demand("")).await;
+    fake.script([Reply::text("Dear Acme,\n\nPay.\n\nAda", 2)]);
+    assert_eq!(generate(&app, &ada, done).await.0, 200);
+    assert_eq!(quota_used(&pool).await, 3, "a finished generation counts: this hour, today, this month");
+
+    // The next one stalls after its first words, as a crashed or hung instance would leave it.
+    let stalled = create(&app, &ada, &demand("")).await;
+    fake.script([Reply::StallAfter { text: "Dear Acme, I write about invoice 42.".into(), pieces: 4, after: 1 }]);
+    let answer = {
+        let (app_url, cookie) = (app.url("/api/letters/generate"), ada.clone());
+        let client = app.client.clone();
+        tokio::spawn(async move {
+            let res = client.post(app_url).header("cookie", cookie).form(&[("id", stalled.to_string())]).send().await;
+            res.unwrap().text().await.unwrap()
+        })
+    };
+    for _ in 0..100 {
+        if status_of(&pool, stalled).await == "generating" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(quota_used(&pool).await, 6, "held while it generates");
+
+    clock.advance(chrono::Duration::minutes(11));
+    let reset = stuck::reset(&pool, clock.now(), stuck::STUCK_AFTER, None, None).await.unwrap();
+    assert_eq!(reset.iter().map(|l| l.id).collect::<Vec<_>>(), [stalled]);
+    assert_eq!(status_of(&pool, stalled).await, "draft");
+    assert_eq!(quota_used(&pool).await, 3, "the reset gives the stalled generation's quota back");
+
+    // The stalled generation times out afterwards: it finds the letter reset and gives nothing
+    // back a second time (that would take the finished generation's count too).
+    let body = answer.await.unwrap();
+    assert!(body.contains("\"type\":\"error\""), "{body}");
+    assert_eq!(quota_used(&pool).await, 3, "given back exactly once");
+    assert_eq!(status_of(&pool, stalled).await, "draft");
+    let resets: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM letter_events WHERE letter_id = $1 AND from_status = 'generating' AND to_status = 'draft'",
+    )
+    .bind(stalled)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(resets, 1, "one way back to draft, one timeline row");
+    let held: Option<Value> = sqlx::query_scalar("SELECT generation_reservation FROM letters WHERE id = $1")
+        .bind(stalled)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(held, None);
 }

@@ -9,6 +9,7 @@ use serde_json::Value;
 use sqlx::PgPool;
 use std::{sync::Arc, time::Duration};
 use threadr::features::ai;
+use threadr::features::tools::model::SavedDescription;
 use threadr::server::{
     config::{AiBackend, AiConfig, LlmEndpoint},
     db::MIGRATOR,
@@ -91,6 +92,19 @@ async fn the_offline_description_streams_in_parts_and_a_members_is_saved(pool: P
         sqlx::query_as("SELECT kind, provider, outcome FROM ai_requests").fetch_one(&pool).await.unwrap();
     assert_eq!((kind.as_str(), provider.as_str(), outcome.as_str()), ("description", "offline", "ok"));
     assert_eq!(used(&pool).await, 3, "one AI request, one generation today and this month");
+
+    // The history opens it on its own page: the owner reads it back in its parts, nobody else.
+    let id_text = id.to_string();
+    let res = app.call_as("tools/description", &[("id", id_text.as_str())], Some(&cookie)).await;
+    assert_eq!(res.status(), 200);
+    let saved: SavedDescription = res.json().await.unwrap();
+    assert_eq!(saved.description.title, "Blue Mug – Mugs");
+    assert_eq!(saved.description.bullets, bullets);
+    assert_eq!(saved.description.paragraphs[0], paragraphs[0]["text"].as_str().unwrap());
+    assert_eq!(saved.request.expect("the request is kept").facts, FACTS);
+    let stranger = member(&app, &pool, "eve@example.com").await;
+    let res = app.call_as("tools/description", &[("id", id_text.as_str())], Some(&stranger)).await;
+    assert_eq!(res.status(), 404, "another member's description does not exist for them");
 
     // Another tone, other words; the same facts.
     let (_, again) = describe(&app, Some(&cookie), &form("Blue Mug", FACTS, "luxurious")).await;

@@ -9,6 +9,7 @@ use crate::helpers::{TestApp, config_with, count};
 use serde_json::Value;
 use sqlx::PgPool;
 use threadr::features::quotas::{Plan, grant};
+use threadr::features::tools::model::SavedTranscript;
 use threadr::features::tools::{Transcript, srt};
 use threadr::server::db::MIGRATOR;
 
@@ -140,6 +141,16 @@ async fn a_wav_becomes_a_timed_transcript_that_is_saved_and_costed(pool: PgPool)
     assert_eq!((kind.as_str(), model.as_str(), outcome.as_str(), tokens), ("transcription", "whisper-1", "ok", 0));
     assert_eq!(cost, 300, "3 s at $0.006 a minute");
     assert_eq!(temp_files(&s), 0, "the upload's temporary file is deleted");
+
+    // Opened again from the history: the same transcript, for its owner only.
+    let id = transcript.id.unwrap().to_string();
+    let res = s.app.call_as("tools/transcript", &[("id", id.as_str())], Some(&cookie)).await;
+    assert_eq!(res.status(), 200);
+    let saved: SavedTranscript = res.json().await.unwrap();
+    assert_eq!(saved.transcript, transcript);
+    let stranger = signed_in(&s, &pool, "eve@example.com", true).await;
+    let res = s.app.call_as("tools/transcript", &[("id", id.as_str())], Some(&stranger)).await;
+    assert_eq!(res.status(), 404, "another member's transcript does not exist for them");
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]

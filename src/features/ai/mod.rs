@@ -16,12 +16,14 @@ mod posts;
 mod prompt;
 pub mod request_log;
 mod retry;
+mod run;
 mod stream;
 
 pub use error::AiError;
 pub use offline::{OFFLINE_MODEL, OfflineProvider, OfflineWriter};
 pub use posts::{POST_SEPARATOR, POST_SEPARATOR_LINE, PostSplitter, split_posts};
 pub use prompt::{ChatTask, DescriptionTask, LetterTask, Prompt, Role, Task, ThreadTask, Turn, estimate_tokens};
+pub use run::{Lines, Requester, Run};
 
 use crate::server::config::{AiBackend, AiConfig};
 use futures_util::Stream;

@@ -3,10 +3,7 @@
 //! ended (complete, stopped or failed), the request logged — and the reservation given back
 //! when nothing came out.
 
-use futures_util::StreamExt;
 use leptos::server_fn::codec::TextStream;
-use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::db;
@@ -14,7 +11,7 @@ use super::model::{ChatEvent, ChatMessage, MessageStatus, Speaker, title_from};
 use super::prompt;
 use crate::error::AppError;
 use crate::features::accounts::session::Member;
-use crate::features::ai::{self, AiError, Chunk, Provider, Role, Turn, request_log};
+use crate::features::ai::{self, AiError, Lines, Requester, Role, Run, Turn};
 use crate::features::quotas::{self, Reservation, Subject};
 use crate::server::state::AppState;
 
@@ -76,16 +73,12 @@ pub async fn start(state: AppState, me: Member, ask: Ask) -> Result<TextStream<A
         }
     };
     let provider = state.assistant.clone();
-    let started = Instant::now();
+    let run = Run::start(&state.db, "assistant", provider.as_ref(), Requester::member(me.id));
     let opened = provider.stream(prompt::build(turns(history), text)).await;
-    let (tx, rx) = mpsc::channel(BUFFER);
-    let out = Output { tx };
-    out.send(&ChatEvent::Started { conversation_id: conversation.id, title: conversation.title }).await;
-    tokio::spawn(run(state, me, reservation, conversation.id, opened, out, started));
-    // Fused: the response body is polled once more after its end, which `unfold` forbids.
-    Ok(TextStream::new(futures_util::StreamExt::fuse(futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|line| (line, rx))
-    }))))
+    let (page, body) = Lines::open(BUFFER);
+    page.send(&ChatEvent::Started { conversation_id: conversation.id, title: conversation.title }).await;
+    tokio::spawn(reply(state, reservation, conversation.id, opened, run, page));
+    Ok(body)
 }
 
 /// The stored messages as the model's history: failed replies are left out.
@@ -103,51 +96,29 @@ fn turns(messages: Vec<ChatMessage>) -> Vec<Turn> {
         .collect()
 }
 
-async fn run(
+async fn reply(
     state: AppState,
-    me: Member,
     reservation: Reservation,
     conversation: Uuid,
     opened: Result<ai::ChunkStream, AiError>,
-    out: Output,
-    started: Instant,
+    mut run: Run,
+    page: Lines,
 ) {
-    let provider = state.assistant.clone();
-    let log = Log::new(&state, &me, provider.as_ref(), started);
     let mut stream = match opened {
         Ok(stream) => stream,
         Err(e) => {
             release(&state, &reservation).await;
-            log.finish(None, None, Err(&e)).await;
-            out.send(&ChatEvent::Error { message: unavailable(&e), kept: false }).await;
+            run.log_refused(&e).await;
+            page.send(&ChatEvent::Error { message: unavailable(&e), kept: false }).await;
             return;
         }
     };
     let mut reply = String::new();
-    let mut first_token = None;
-    let mut usage = None;
-    let mut failure: Option<AiError> = None;
-    let mut cancelled = false;
-    loop {
-        let next = tokio::select! {
-            _ = out.tx.closed() => { cancelled = true; break; }
-            next = stream.next() => next,
-        };
-        match next {
-            None => break,
-            Some(Ok(Chunk::Text(text))) => {
-                first_token.get_or_insert_with(|| started.elapsed());
-                reply.push_str(&text);
-                if !out.send(&ChatEvent::Text { text }).await {
-                    cancelled = true;
-                    break;
-                }
-            }
-            Some(Ok(Chunk::Usage(u))) => usage = Some(u),
-            Some(Err(e)) => {
-                failure = Some(e);
-                break;
-            }
+    while let Some(text) = run.next_text(&mut stream, &page).await {
+        reply.push_str(&text);
+        if !page.send(&ChatEvent::Text { text }).await {
+            run.cancel();
+            break;
         }
     }
     // Closes the connection to the provider: a stopped reply costs no more.
@@ -157,14 +128,8 @@ async fn run(
         // Nothing came out (failed, stopped or empty): the request does not count.
         release(&state, &reservation).await;
     }
-    let outcome = match (&failure, cancelled) {
-        (Some(e), _) => Err(e),
-        (None, true) => Err(&AiError::Cancelled),
-        (None, false) if !produced => Err(&EMPTY),
-        _ => Ok(()),
-    };
-    let request_id = log.finish(usage, first_token, outcome).await;
-    let status = match (&failure, cancelled) {
+    let request_id = run.log(produced).await;
+    let status = match (run.failure(), run.cancelled()) {
         (Some(_), _) => MessageStatus::Failed,
         (None, true) => MessageStatus::Stopped,
         (None, false) => MessageStatus::Complete,
@@ -180,12 +145,12 @@ async fn run(
     } else {
         None
     };
-    if cancelled {
+    if run.cancelled() {
         return;
     }
-    let event = match (failure, stored) {
+    let event = match (run.failure(), stored) {
         (Some(e), _) => ChatEvent::Error {
-            message: if produced { format!("{e} The part of the reply above is kept.") } else { unavailable(&e) },
+            message: if produced { format!("{e} The part of the reply above is kept.") } else { unavailable(e) },
             kept: produced,
         },
         (None, Some(message_id)) => ChatEvent::Done { message_id },
@@ -198,7 +163,7 @@ async fn run(
             kept: false,
         },
     };
-    out.send(&event).await;
+    page.send(&event).await;
 }
 
 async fn release(state: &AppState, reservation: &Reservation) {
@@ -206,73 +171,6 @@ async fn release(state: &AppState, reservation: &Reservation) {
         tracing::error!(error = %e, "releasing a quota reservation failed");
     }
 }
-
-/// The page's side of the stream.
-struct Output {
-    tx: mpsc::Sender<Result<String, AppError>>,
-}
-
-impl Output {
-    /// False when the page has gone (stopped or closed).
-    async fn send(&self, event: &ChatEvent) -> bool {
-        let Ok(mut line) = serde_json::to_string(event) else { return false };
-        line.push('\n');
-        self.tx.send(Ok(line)).await.is_ok()
-    }
-}
-
-/// The row in `ai_requests` for this message.
-struct Log {
-    state: AppState,
-    record: request_log::NewRequest,
-    started: Instant,
-}
-
-impl Log {
-    fn new(state: &AppState, me: &Member, provider: &dyn Provider, started: Instant) -> Self {
-        Self {
-            state: state.clone(),
-            record: request_log::NewRequest {
-                user_id: Some(me.id),
-                kind: "assistant",
-                provider: provider.name().as_str().to_string(),
-                model: provider.model().to_string(),
-                ..Default::default()
-            },
-            started,
-        }
-    }
-
-    async fn finish(
-        mut self,
-        usage: Option<ai::Usage>,
-        first_token: Option<Duration>,
-        outcome: Result<(), &AiError>,
-    ) -> Option<Uuid> {
-        self.record.latency = self.started.elapsed();
-        self.record.time_to_first_token = first_token;
-        if let Some(u) = usage {
-            self.record.input_tokens = u.input_tokens;
-            self.record.output_tokens = u.output_tokens;
-            self.record.tokens_estimated = u.estimated;
-        }
-        (self.record.outcome, self.record.error_class) = match outcome {
-            Ok(()) => (request_log::Outcome::Ok, None),
-            Err(AiError::Cancelled) => (request_log::Outcome::Cancelled, Some("cancelled")),
-            Err(e) => (request_log::Outcome::Failed, Some(e.class())),
-        };
-        match request_log::record(&self.state.db, &self.record).await {
-            Ok(id) => Some(id),
-            Err(e) => {
-                tracing::error!(error = %e, "writing the AI request log failed");
-                None
-            }
-        }
-    }
-}
-
-/// The provider answered with no text at all.
-static EMPTY: AiError = AiError::BadResponse { detail: String::new() };
 
 /// What the page says when the provider failed.
 fn unavailable(e: &AiError) -> String {

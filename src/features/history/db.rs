@@ -14,6 +14,10 @@ fn sources() -> [&'static str; 4] {
     [threads::HISTORY_SQL, letters::HISTORY_SQL, tools::DESCRIPTIONS_HISTORY_SQL, tools::TRANSCRIPTS_HISTORY_SQL]
 }
 
+/// The member's items of the kind (all when none) whose title or text holds the pattern.
+const MATCHING: &str = "user_id = $1 AND deleted_at IS NULL AND ($2::text IS NULL OR kind = $2)
+            AND ($3 = '%' OR title ILIKE $3 OR body ILIKE $3)";
+
 pub async fn list(
     db: &PgPool,
     user: Uuid,
@@ -28,8 +32,7 @@ pub async fn list(
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "WITH items AS ({items})
          SELECT kind, id, title, detail, created_at, updated_at, count(*) OVER () FROM items
-          WHERE user_id = $1 AND deleted_at IS NULL AND ($2::text IS NULL OR kind = $2)
-            AND ($3 = '%%' OR title ILIKE $3 OR body ILIKE $3)
+          WHERE {MATCHING}
           ORDER BY updated_at DESC, id LIMIT $4 OFFSET $5"
     ))
     .bind(user)
@@ -43,16 +46,13 @@ pub async fn list(
         Some(row) => row.6.max(0) as u64,
         // Past the last page the window count is not there: count on its own.
         None if page > 1 => {
-            let n: i64 = sqlx::query_scalar(&format!(
-                "WITH items AS ({items}) SELECT count(*) FROM items
-                  WHERE user_id = $1 AND deleted_at IS NULL AND ($2::text IS NULL OR kind = $2)
-                    AND ($3 = '%%' OR title ILIKE $3 OR body ILIKE $3)"
-            ))
-            .bind(user)
-            .bind(kind.map(HistoryKind::slug))
-            .bind(&pattern)
-            .fetch_one(db)
-            .await?;
+            let n: i64 =
+                sqlx::query_scalar(&format!("WITH items AS ({items}) SELECT count(*) FROM items WHERE {MATCHING}"))
+                    .bind(user)
+                    .bind(kind.map(HistoryKind::slug))
+                    .bind(&pattern)
+                    .fetch_one(db)
+                    .await?;
             n.max(0) as u64
         }
         None => 0,

@@ -51,13 +51,13 @@ impl HistoryKind {
         }
     }
 
-    /// Where the item opens (a letter opens on its timeline). Saved descriptions and
-    /// transcripts have no page of their own yet: they are listed, searched and deleted here.
-    pub fn href(self, id: Uuid) -> Option<String> {
+    /// Where the item opens (a letter opens on its timeline).
+    pub fn href(self, id: Uuid) -> String {
         match self {
-            Self::Thread => Some(format!("/threads/{id}")),
-            Self::Letter => Some(format!("/letters/{id}#timeline")),
-            Self::Description | Self::Transcript => None,
+            Self::Thread => format!("/threads/{id}"),
+            Self::Letter => format!("/letters/{id}#timeline"),
+            Self::Description => format!("/tools/descriptions/{id}"),
+            Self::Transcript => format!("/tools/transcripts/{id}"),
         }
     }
 }
@@ -109,7 +109,7 @@ pub struct HistoryPage {
 
 impl HistoryPage {
     pub fn pages(&self) -> u32 {
-        (self.total as u32).div_ceil(self.per_page.max(1)).max(1)
+        crate::ui::page_count(i64::try_from(self.total).unwrap_or(i64::MAX), self.per_page)
     }
 }
 
@@ -131,7 +131,8 @@ mod tests {
     #[test]
     fn a_letter_opens_on_its_timeline() {
         let id = Uuid::nil();
-        assert_eq!(HistoryKind::Letter.href(id), Some(format!("/letters/{id}#timeline")));
-        assert_eq!(HistoryKind::Thread.href(id), Some(format!("/threads/{id}")));
+        assert_eq!(HistoryKind::Letter.href(id), format!("/letters/{id}#timeline"));
+        assert_eq!(HistoryKind::Thread.href(id), format!("/threads/{id}"));
+        assert_eq!(HistoryKind::Transcript.href(id), format!("/tools/transcripts/{id}"));
     }
 }

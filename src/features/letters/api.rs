@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::{StreamingText, TextStream};
 use uuid::Uuid;
 
-use super::model::{Letter, LetterInput, LetterSummary, LetterView, ReviewQueue};
+use super::model::{Letter, LetterInput, LetterList, LetterView, ReviewQueue};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -44,12 +44,12 @@ pub async fn get_letter(id: Uuid) -> Result<LetterView, AppError> {
     super::workflow::view(&state, &viewer, letter, name, email).await
 }
 
-/// The member's letters, most recently changed first.
+/// One page (1-based, default 1) of the member's letters, most recently changed first.
 #[server(prefix = "/api", endpoint = "letters/list")]
-pub async fn list_letters() -> Result<Vec<LetterSummary>, AppError> {
+pub async fn list_letters(page: Option<u32>) -> Result<LetterList, AppError> {
     let me = crate::features::accounts::session::require_user().await?;
     let state = crate::server::state::app_state()?;
-    Ok(super::db::list_own(&state.db, me.id).await?)
+    Ok(super::db::list_own(&state.db, me.id, page.unwrap_or(1)).await?)
 }
 
 #[server(prefix = "/api", endpoint = "letters/delete")]
@@ -89,9 +89,10 @@ pub async fn submit_letter(id: Uuid) -> Result<Letter, AppError> {
     super::workflow::submit(&state, &me, id).await
 }
 
-/// The review queue: `status` empty for every status but draft; `age` `any`, `1d` or `7d`.
+/// The review queue: `status` empty for every status but draft; `age` `any`, `1d` or `7d`;
+/// `page` 1-based (default 1).
 #[server(prefix = "/api", endpoint = "letters/queue")]
-pub async fn letter_queue(status: String, age: String) -> Result<ReviewQueue, AppError> {
+pub async fn letter_queue(status: String, age: String, page: Option<u32>) -> Result<ReviewQueue, AppError> {
     use super::model::{AgeFilter, LetterStatus};
     let _admin = crate::features::accounts::session::require_admin().await?;
     let status = match status.trim() {
@@ -100,7 +101,8 @@ pub async fn letter_queue(status: String, age: String) -> Result<ReviewQueue, Ap
     };
     let state = crate::server::state::app_state()?;
     let now = state.clock.now();
-    Ok(super::db::queue(&state.db, status, AgeFilter::parse(&age), now, now - super::stuck::STUCK_AFTER).await?)
+    let page = page.unwrap_or(1);
+    Ok(super::db::queue(&state.db, status, AgeFilter::parse(&age), page, now, now - super::stuck::STUCK_AFTER).await?)
 }
 
 /// A reviewer's comment on the timeline.

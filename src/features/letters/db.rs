@@ -7,8 +7,8 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::model::{
-    AgeFilter, Currency, EventKind, Letter, LetterEvent, LetterForm, LetterInput, LetterStatus, LetterSummary,
-    LetterType, ReviewQueue, SentBy, Transition,
+    AgeFilter, Currency, EventKind, LETTERS_PAGE_SIZE, Letter, LetterEvent, LetterForm, LetterInput, LetterList,
+    LetterStatus, LetterSummary, LetterType, ReviewQueue, SentBy, Transition,
 };
 
 #[derive(sqlx::FromRow)]
@@ -196,19 +196,28 @@ pub async fn events(db: &PgPool, id: Uuid) -> Result<Vec<LetterEvent>, sqlx::Err
         .collect())
 }
 
-/// The member's letters, most recently changed first.
-pub async fn list_own(db: &PgPool, user: Uuid) -> Result<Vec<LetterSummary>, sqlx::Error> {
-    summaries(
-        sqlx::query_as(
-            "SELECT l.id, l.title, l.letter_type, l.status, u.display_name, l.created_at, l.updated_at
-               FROM letters l JOIN users u ON u.id = l.user_id
-              WHERE l.user_id = $1 AND l.deleted_at IS NULL
-              ORDER BY l.updated_at DESC LIMIT 500",
-        )
-        .bind(user)
-        .fetch_all(db)
-        .await?,
+fn offset(page: u32) -> i64 {
+    i64::from(page.max(1) - 1) * i64::from(LETTERS_PAGE_SIZE)
+}
+
+/// One page of the member's letters, most recently changed first.
+pub async fn list_own(db: &PgPool, user: Uuid, page: u32) -> Result<LetterList, sqlx::Error> {
+    let rows = sqlx::query_as(
+        "SELECT l.id, l.title, l.letter_type, l.status, u.display_name, l.created_at, l.updated_at
+           FROM letters l JOIN users u ON u.id = l.user_id
+          WHERE l.user_id = $1 AND l.deleted_at IS NULL
+          ORDER BY l.updated_at DESC, l.id LIMIT $2 OFFSET $3",
     )
+    .bind(user)
+    .bind(i64::from(LETTERS_PAGE_SIZE))
+    .bind(offset(page))
+    .fetch_all(db)
+    .await?;
+    let total = sqlx::query_scalar("SELECT count(*) FROM letters WHERE user_id = $1 AND deleted_at IS NULL")
+        .bind(user)
+        .fetch_one(db)
+        .await?;
+    Ok(LetterList { letters: summaries(rows)?, total, page: page.max(1) })
 }
 
 type SummaryRow = (Uuid, String, String, String, String, DateTime<Utc>, DateTime<Utc>);
@@ -280,6 +289,8 @@ pub struct Also {
     pub sent: Option<(SentBy, DateTime<Utc>)>,
     /// Only if generation started at exactly this time (a generation's own result).
     pub generation_started: Option<DateTime<Utc>>,
+    /// The quota the generation being started holds (kept with the letter until it ends).
+    pub reservation: Option<crate::features::quotas::Reservation>,
 }
 
 /// Moves the letter from `expected` by `transition` if it is still in `expected`, and writes
@@ -303,6 +314,7 @@ pub async fn change_status(
     let row: Option<Row> = sqlx::query_as(&format!(
         "UPDATE letters SET status = $3, updated_at = $4,
                 generating_started_at = CASE WHEN $3 = 'generating' THEN $4 END,
+                generation_reservation = CASE WHEN $3 = 'generating' THEN $9 END,
                 body = coalesce($5, body),
                 sent_by = coalesce($6, sent_by),
                 sent_at = coalesce($7, sent_at)
@@ -318,6 +330,7 @@ pub async fn change_status(
     .bind(sent_by)
     .bind(sent_at)
     .bind(also.generation_started)
+    .bind(also.reservation.map(sqlx::types::Json))
     .fetch_optional(&mut *conn)
     .await?;
     let changed = letter(row)?.ok_or(ChangeError::Conflict)?;
@@ -395,22 +408,32 @@ pub async fn queue(
     db: &PgPool,
     status: Option<LetterStatus>,
     age: AgeFilter,
+    page: u32,
     now: DateTime<Utc>,
     stuck_before: DateTime<Utc>,
 ) -> Result<ReviewQueue, sqlx::Error> {
+    const MATCHING: &str = "l.deleted_at IS NULL
+            AND (($1::text IS NULL AND l.status <> 'draft') OR l.status = $1)
+            AND l.updated_at <= $2";
     let cutoff = now - chrono::Duration::hours(age.hours());
-    let rows: Vec<SummaryRow> = sqlx::query_as(
+    let status = status.map(LetterStatus::as_str);
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
         "SELECT l.id, l.title, l.letter_type, l.status, u.display_name, l.created_at, l.updated_at
            FROM letters l JOIN users u ON u.id = l.user_id
-          WHERE l.deleted_at IS NULL
-            AND (($1::text IS NULL AND l.status <> 'draft') OR l.status = $1)
-            AND l.updated_at <= $2
-          ORDER BY l.updated_at ASC LIMIT 200",
-    )
-    .bind(status.map(LetterStatus::as_str))
+          WHERE {MATCHING}
+          ORDER BY l.updated_at ASC, l.id LIMIT $3 OFFSET $4"
+    ))
+    .bind(status)
     .bind(cutoff)
+    .bind(i64::from(LETTERS_PAGE_SIZE))
+    .bind(offset(page))
     .fetch_all(db)
     .await?;
+    let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM letters l WHERE {MATCHING}"))
+        .bind(status)
+        .bind(cutoff)
+        .fetch_one(db)
+        .await?;
     let counts = status_counts(db).await?.into_iter().map(|(s, n, _)| (s, n)).collect();
     let stuck: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM letters WHERE status = 'generating' AND generating_started_at < $1 AND deleted_at IS NULL",
@@ -418,7 +441,7 @@ pub async fn queue(
     .bind(stuck_before)
     .fetch_one(db)
     .await?;
-    Ok(ReviewQueue { letters: summaries(rows)?, counts, stuck })
+    Ok(ReviewQueue { letters: summaries(rows)?, total, page: page.max(1), counts, stuck })
 }
 
 /// Every status with its number of letters and the oldest last change (deleted ones too:
@@ -433,4 +456,19 @@ pub async fn status_counts(db: &PgPool) -> Result<Vec<(LetterStatus, i64, Option
             (s, found.map_or(0, |r| r.1), found.and_then(|r| r.2))
         })
         .collect())
+}
+
+/// Stores the PDF as sent, once (the database refuses to change it afterwards).
+pub async fn store_sent_pdf(conn: &mut PgConnection, id: Uuid, pdf: &[u8]) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE letters SET sent_pdf = $2 WHERE id = $1 AND sent_pdf IS NULL")
+        .bind(id)
+        .bind(pdf)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The PDF as sent, if the letter was sent.
+pub async fn sent_pdf(db: &PgPool, id: Uuid) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    Ok(sqlx::query_scalar("SELECT sent_pdf FROM letters WHERE id = $1").bind(id).fetch_optional(db).await?.flatten())
 }

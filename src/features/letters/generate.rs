@@ -4,10 +4,7 @@
 //! in its timeline.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use futures_util::StreamExt;
 use leptos::server_fn::codec::TextStream;
-use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::db::{self, Also, ChangeError};
@@ -16,7 +13,7 @@ use super::model::{BODY_MAX, Letter, LetterStatus, LetterStreamEvent, Transition
 use super::workflow;
 use crate::error::AppError;
 use crate::features::accounts::session::Member;
-use crate::features::ai::{self, AiError, Chunk, LetterTask, Prompt, Provider, request_log};
+use crate::features::ai::{self, LetterTask, Lines, Prompt, Requester, Run};
 use crate::features::email::templates::LetterUpdateKind;
 use crate::features::quotas::{self, Reservation};
 use crate::server::{error::internal, state::AppState};
@@ -39,7 +36,7 @@ pub async fn start(state: AppState, me: Member, id: Uuid) -> Result<TextStream<A
             Some(me.id),
             "",
             now,
-            Also::default(),
+            Also { reservation: Some(reservation.clone()), ..Also::default() },
         )
         .await
         {
@@ -59,21 +56,19 @@ pub async fn start(state: AppState, me: Member, id: Uuid) -> Result<TextStream<A
     };
     let job = Job { state: state.clone(), member: me, letter: started, started_at, reservation };
     let provider = state.ai.clone();
-    let clock_started = Instant::now();
+    let run = Run::start(&state.db, "letter", provider.as_ref(), Requester::member(job.member.id));
     let stream = match provider.stream(prompt(&job.letter, now.date_naive())).await {
         Ok(stream) => stream,
         Err(e) => {
-            log(&state, job.member.id, provider.as_ref(), clock_started, None, None, Err(&e)).await;
+            run.log_refused(&e).await;
             let message = format!("{e} Nothing was counted.");
             job.fail(&message, None).await;
             return Err(AppError::Dependency { message });
         }
     };
-    let (tx, rx) = mpsc::channel(BUFFER);
-    tokio::spawn(run(job, stream, tx, clock_started));
-    Ok(TextStream::new(futures_util::StreamExt::fuse(futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|line| (line, rx))
-    }))))
+    let (page, body) = Lines::open(BUFFER);
+    tokio::spawn(write(job, stream, run, page));
+    Ok(body)
 }
 
 /// A generation in progress.
@@ -86,12 +81,10 @@ struct Job {
 }
 
 impl Job {
-    /// Gives the reservation back and returns the letter to draft with `reason` in its
-    /// timeline (`actor`: the member who cancelled; `None`: the system).
+    /// Returns the letter to draft with `reason` in its timeline (`actor`: the member who
+    /// cancelled; `None`: the system) and gives the reservation back, in one transaction. If the
+    /// stuck-job recovery got there first, it has given the reservation back already.
     async fn fail(&self, reason: &str, actor: Option<Uuid>) {
-        if let Err(e) = quotas::release(&self.state.db, &self.reservation).await {
-            tracing::error!(error = %e, "releasing a quota reservation failed");
-        }
         let also = Also { generation_started: Some(self.started_at), ..Also::default() };
         let result = async {
             let mut tx = self.state.db.begin().await?;
@@ -107,6 +100,7 @@ impl Job {
                 also,
             )
             .await?;
+            quotas::release_in(&mut tx, &self.reservation).await?;
             tx.commit().await.map_err(ChangeError::from)
         }
         .await;
@@ -148,120 +142,46 @@ impl Job {
     }
 }
 
-async fn run(job: Job, mut stream: ai::ChunkStream, tx: mpsc::Sender<Result<String, AppError>>, started: Instant) {
-    let provider = job.state.ai.clone();
+async fn write(job: Job, mut stream: ai::ChunkStream, mut run: Run, page: Lines) {
     let mut text = String::new();
-    let mut first_token = None;
-    let mut usage = None;
-    let mut failure: Option<AiError> = None;
-    let mut cancelled = false;
-    loop {
-        let next = tokio::select! {
-            _ = tx.closed() => { cancelled = true; break; }
-            next = stream.next() => next,
-        };
-        match next {
-            None => break,
-            Some(Ok(Chunk::Text(piece))) => {
-                first_token.get_or_insert_with(|| started.elapsed());
-                text.push_str(&piece);
-                if !send(&tx, &LetterStreamEvent::Text { text: piece }).await {
-                    cancelled = true;
-                    break;
-                }
-            }
-            Some(Ok(Chunk::Usage(u))) => usage = Some(u),
-            Some(Err(e)) => {
-                failure = Some(e);
-                break;
-            }
+    while let Some(piece) = run.next_text(&mut stream, &page).await {
+        text.push_str(&piece);
+        if !page.send(&LetterStreamEvent::Text { text: piece }).await {
+            run.cancel();
+            break;
         }
     }
     drop(stream);
     let body: String = text.trim().chars().take(BODY_MAX).collect();
-    let outcome = match (&failure, cancelled) {
-        (Some(e), _) => Err(e),
-        (None, true) => Err(&AiError::Cancelled),
-        (None, false) if body.is_empty() => Err(&EMPTY),
-        _ => Ok(()),
-    };
-    log(&job.state, job.member.id, provider.as_ref(), started, usage, first_token, outcome).await;
-    if cancelled {
+    run.log(!body.is_empty()).await;
+    if run.cancelled() {
         job.fail("Generation was cancelled. Nothing was counted.", Some(job.member.id)).await;
         return;
     }
-    if let Some(e) = failure {
+    if let Some(e) = run.failure() {
         let message = format!("{e} The letter is back to draft; nothing was counted.");
         job.fail(&message, None).await;
-        send(&tx, &LetterStreamEvent::Error { message }).await;
+        page.send(&LetterStreamEvent::Error { message }).await;
         return;
     }
     if body.is_empty() {
         let message = "The AI returned nothing. The letter is back to draft; nothing was counted.".to_string();
         job.fail(&message, None).await;
-        send(&tx, &LetterStreamEvent::Error { message }).await;
+        page.send(&LetterStreamEvent::Error { message }).await;
         return;
     }
     match job.finish(body).await {
         Ok(true) => {
-            send(&tx, &LetterStreamEvent::Done).await;
+            page.send(&LetterStreamEvent::Done).await;
         }
         Ok(false) => {
-            if let Err(e) = quotas::release(&job.state.db, &job.reservation).await {
-                tracing::error!(error = %e, "releasing a quota reservation failed");
-            }
+            // The stuck-job recovery reset it and gave the reservation back.
             let message = "This generation took too long and the letter was reset to draft. Nothing was counted; \
                            please generate it again."
                 .to_string();
-            send(&tx, &LetterStreamEvent::Error { message }).await;
+            page.send(&LetterStreamEvent::Error { message }).await;
         }
-        Err(e) => {
-            let _ = tx.send(Err(e)).await;
-        }
-    }
-}
-
-/// False when the page has gone.
-async fn send(tx: &mpsc::Sender<Result<String, AppError>>, event: &LetterStreamEvent) -> bool {
-    let Ok(mut line) = serde_json::to_string(event) else { return false };
-    line.push('\n');
-    tx.send(Ok(line)).await.is_ok()
-}
-
-/// The provider answered with no text at all.
-static EMPTY: AiError = AiError::BadResponse { detail: String::new() };
-
-/// The row in `ai_requests` (kind "letter").
-async fn log(
-    state: &AppState,
-    user: Uuid,
-    provider: &dyn Provider,
-    started: Instant,
-    usage: Option<ai::Usage>,
-    first_token: Option<Duration>,
-    outcome: Result<(), &AiError>,
-) {
-    let mut record = request_log::NewRequest {
-        user_id: Some(user),
-        kind: "letter",
-        provider: provider.name().as_str().to_string(),
-        model: provider.model().to_string(),
-        latency: started.elapsed(),
-        time_to_first_token: first_token,
-        ..Default::default()
-    };
-    if let Some(u) = usage {
-        record.input_tokens = u.input_tokens;
-        record.output_tokens = u.output_tokens;
-        record.tokens_estimated = u.estimated;
-    }
-    (record.outcome, record.error_class) = match outcome {
-        Ok(()) => (request_log::Outcome::Ok, None),
-        Err(AiError::Cancelled) => (request_log::Outcome::Cancelled, Some("cancelled")),
-        Err(e) => (request_log::Outcome::Failed, Some(e.class())),
-    };
-    if let Err(e) = request_log::record(&state.db, &record).await {
-        tracing::error!(error = %e, "writing the AI request log failed");
+        Err(e) => page.fail(e).await,
     }
 }
 

@@ -509,10 +509,27 @@ pub struct LetterSummary {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The review queue: the rows that match the filter, and how many letters are in each status.
+/// Rows per page of the member's letters and of the review queue.
+pub const LETTERS_PAGE_SIZE: u32 = 50;
+
+/// One page of the member's letters, most recently changed first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LetterList {
+    pub letters: Vec<LetterSummary>,
+    /// All the member's letters, not only this page's.
+    pub total: i64,
+    /// 1-based.
+    pub page: u32,
+}
+
+/// The review queue: one page of the rows that match the filter (oldest first), how many
+/// match, and how many letters are in each status.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewQueue {
     pub letters: Vec<LetterSummary>,
+    pub total: i64,
+    /// 1-based.
+    pub page: u32,
     pub counts: Vec<(LetterStatus, i64)>,
     /// Letters in `generating` for longer than the stuck limit.
     pub stuck: i64,

@@ -10,7 +10,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::document::LetterDocument;
-use super::model::Letter;
+use super::model::{Letter, LetterStatus};
 use super::pdf::{PageSize, PdfLetter, PdfParty, render};
 use crate::error::AppError;
 use crate::features::accounts::{Role, session::Member};
@@ -60,11 +60,7 @@ pub fn letter_pdf(letter: &Letter, page_size: PageSize) -> Result<Vec<u8>, AppEr
 /// Renders the letter as sent and stores it; the database refuses to change it afterwards.
 pub async fn store_sent_pdf(conn: &mut PgConnection, letter: &Letter) -> Result<Vec<u8>, AppError> {
     let bytes = letter_pdf(letter, PageSize::A4)?;
-    sqlx::query("UPDATE letters SET sent_pdf = $2 WHERE id = $1 AND sent_pdf IS NULL")
-        .bind(letter.id)
-        .bind(&bytes)
-        .execute(&mut *conn)
-        .await?;
+    super::db::store_sent_pdf(conn, letter.id, &bytes).await?;
     Ok(bytes)
 }
 
@@ -107,8 +103,12 @@ pub async fn pdf_route(
         Ok(_) => return StatusCode::NOT_FOUND.into_response(),
         Err(e) => return AppError::from(e).into_response(),
     };
-    let stored: Result<Option<Vec<u8>>, sqlx::Error> =
-        sqlx::query_scalar("SELECT sent_pdf FROM letters WHERE id = $1").bind(id).fetch_one(&state.db).await;
+    // A sent letter is downloaded as it went out (A4, whatever was asked); only then is the
+    // stored copy read.
+    let stored = match letter.status {
+        LetterStatus::Sent => super::db::sent_pdf(&state.db, id).await,
+        _ => Ok(None),
+    };
     let bytes = match stored {
         Ok(Some(bytes)) => bytes,
         Ok(None) => match letter_pdf(&letter, page_size) {

@@ -1,13 +1,16 @@
 //! Stuck jobs: a letter left in `generating` (a crashed instance, a lost connection) goes back
 //! to draft with the reason in its timeline. Every instance runs [`run`] each minute; the
 //! claim is one statement with `FOR UPDATE SKIP LOCKED` and `WHERE status = 'generating'`,
-//! so however many run at once, each letter is reset exactly once.
+//! so however many run at once, each letter is reset exactly once — and the quota its
+//! generation held is given back exactly once (the generation, if it is still alive, finds the
+//! letter reset and gives nothing back itself).
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::PgPool;
+use sqlx::{PgPool, types::Json};
 use std::sync::Arc;
 use uuid::Uuid;
 
+use crate::features::quotas::{self, Reservation};
 use crate::server::clock::Clock;
 
 /// A letter generating for longer than this is stuck.
@@ -49,8 +52,12 @@ pub async fn run_every(pool: PgPool, clock: Arc<dyn Clock>, every: std::time::Du
     }
 }
 
+/// id, title, generating since, the quota its generation held.
+type ResetRow = (Uuid, String, DateTime<Utc>, Option<Json<Reservation>>);
+
 /// Resets every letter generating since before `now - older_than` (only `only` when given),
-/// writing one timeline row each; `actor` is the admin who asked (`None`: the system).
+/// writing one timeline row each and giving back the quota each generation held, all in one
+/// transaction; `actor` is the admin who asked (`None`: the system).
 pub async fn reset(
     db: &PgPool,
     now: DateTime<Utc>,
@@ -58,22 +65,25 @@ pub async fn reset(
     only: Option<Uuid>,
     actor: Option<Uuid>,
 ) -> Result<Vec<StuckLetter>, sqlx::Error> {
-    sqlx::query_as(
+    let mut tx = db.begin().await?;
+    let rows: Vec<ResetRow> = sqlx::query_as(
         "WITH stuck AS (
-             SELECT id, title, generating_started_at FROM letters
+             SELECT id, title, generating_started_at, generation_reservation FROM letters
               WHERE status = 'generating' AND generating_started_at < $1 AND deleted_at IS NULL
                 AND ($4::uuid IS NULL OR id = $4)
               ORDER BY generating_started_at
               FOR UPDATE SKIP LOCKED
          ), moved AS (
-             UPDATE letters l SET status = 'draft', generating_started_at = NULL, updated_at = $2
+             UPDATE letters l SET status = 'draft', generating_started_at = NULL, generation_reservation = NULL,
+                    updated_at = $2
                FROM stuck WHERE l.id = stuck.id AND l.status = 'generating'
              RETURNING l.id
          ), logged AS (
              INSERT INTO letter_events (letter_id, actor_id, at, kind, from_status, to_status, comment)
              SELECT id, $5, $2, 'status', 'generating', 'draft', $3 FROM moved
          )
-         SELECT stuck.id, stuck.title, stuck.generating_started_at FROM stuck JOIN moved USING (id)
+         SELECT stuck.id, stuck.title, stuck.generating_started_at, stuck.generation_reservation
+           FROM stuck JOIN moved USING (id)
           ORDER BY stuck.generating_started_at",
     )
     .bind(now - older_than)
@@ -81,8 +91,17 @@ pub async fn reset(
     .bind(REASON)
     .bind(only)
     .bind(actor)
-    .fetch_all(db)
-    .await
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut reset = Vec::with_capacity(rows.len());
+    for (id, title, generating_started_at, reservation) in rows {
+        if let Some(Json(reservation)) = reservation {
+            quotas::release_in(&mut tx, &reservation).await?;
+        }
+        reset.push(StuckLetter { id, title, generating_started_at });
+    }
+    tx.commit().await?;
+    Ok(reset)
 }
 
 /// What [`reset`] would reset, changing nothing.

@@ -23,4 +23,4 @@ pub use entitlement::{entitlement, grant, revoke_grants};
 #[cfg(feature = "ssr")]
 pub use ip_hash::anon_ip_hash;
 #[cfg(feature = "ssr")]
-pub use reserve::{Reservation, Subject, release, reserve, summary};
+pub use reserve::{Reservation, Subject, release, release_in, reserve, summary};

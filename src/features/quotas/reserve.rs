@@ -23,9 +23,18 @@ impl Subject {
             Self::Anonymous(hash) => format!("ip:{hash}"),
         }
     }
+
+    /// Who asked, as the AI request log stores it.
+    pub fn requester(&self) -> crate::features::ai::Requester {
+        match self {
+            Self::User(id) => crate::features::ai::Requester::member(*id),
+            Self::Anonymous(hash) => crate::features::ai::Requester { user_id: None, anon_ip_hash: Some(hash.clone()) },
+        }
+    }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 enum Metric {
     AiRequestsHour,
     GenerationsDay,
@@ -67,8 +76,10 @@ impl Metric {
     }
 }
 
-/// What a request holds until it finishes; give it back with [`release`] if it failed.
-#[derive(Clone, Debug)]
+/// What a request holds until it finishes; give it back with [`release`] if it failed. It can
+/// be stored (as JSON) with work that outlives the request, so whoever ends that work
+/// releases it — a letter's generation reset by the stuck-job recovery, for one.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Reservation {
     subject: String,
     taken: Vec<(Metric, DateTime<Utc>)>,
@@ -123,6 +134,13 @@ pub async fn reserve(
 /// Gives a reservation back (the generation failed or was cancelled before any output).
 pub async fn release(db: &PgPool, reservation: &Reservation) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
+    release_in(&mut tx, reservation).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`release`] inside the caller's transaction (with the change that ends the work).
+pub async fn release_in(conn: &mut sqlx::PgConnection, reservation: &Reservation) -> Result<(), sqlx::Error> {
     for (metric, start) in &reservation.taken {
         sqlx::query(
             "UPDATE quota_usage SET used = used - 1
@@ -131,10 +149,9 @@ pub async fn release(db: &PgPool, reservation: &Reservation) -> Result<(), AppEr
         .bind(&reservation.subject)
         .bind(metric.as_str())
         .bind(start)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 

@@ -2,15 +2,12 @@
 //! streamed, every post held to X's limit by the server, the request logged, the member's
 //! thread saved — and the reservation given back when nothing came out.
 
-use futures_util::StreamExt;
 use leptos::server_fn::codec::TextStream;
-use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
 
 use super::model::{GenerationEvent, SOURCE_MAX_CHARS, Source, ThreadRequest, ValidPosts};
 use super::{db, packer};
 use crate::error::AppError;
-use crate::features::ai::{self, AiError, Chunk, PostSplitter, Prompt, Provider, ThreadTask, request_log};
+use crate::features::ai::{self, AiError, Lines, PostSplitter, Prompt, Run, ThreadTask};
 use crate::features::quotas::{self, Caller, Reservation};
 use crate::server::{error::internal, state::AppState};
 
@@ -35,77 +32,53 @@ pub async fn start(state: AppState, request: ThreadRequest) -> Result<TextStream
         },
     };
     let provider = state.ai.clone();
-    let started = Instant::now();
+    let run = Run::start(&state.db, "thread", provider.as_ref(), caller.subject.requester());
     let stream = match provider.stream(prompt(text, &request)).await {
         Ok(stream) => stream,
         Err(e) => {
             quotas::release(&state.db, &reservation).await?;
-            let log = Log::new(&state, &caller, provider.as_ref(), started);
-            log.finish(None, None, Err(&e)).await;
+            run.log_refused(&e).await;
             return Err(unavailable(&e));
         }
     };
-    let (tx, rx) = mpsc::channel(BUFFER);
-    tokio::spawn(run(state, caller, reservation, request, source, stream, tx, started));
-    // Fused: the response body is polled once more after its end, which `unfold` forbids
-    // (it panicked and cut every stream before its last line).
-    Ok(TextStream::new(futures_util::StreamExt::fuse(futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|line| (line, rx))
-    }))))
+    let (page, body) = Lines::open(BUFFER);
+    let out = Output { page, posts: Vec::new(), numbering: request.numbering };
+    tokio::spawn(write(state, caller, reservation, request, source, stream, run, out));
+    Ok(body)
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn run(
+async fn write(
     state: AppState,
     caller: Caller,
     reservation: Reservation,
     request: ThreadRequest,
     source: Option<GenerationEvent>,
     mut stream: ai::ChunkStream,
-    tx: mpsc::Sender<Result<String, AppError>>,
-    started: Instant,
+    mut run: Run,
+    mut out: Output,
 ) {
-    let provider = state.ai.clone();
-    let log = Log::new(&state, &caller, provider.as_ref(), started);
-    let mut out = Output { tx, posts: Vec::new(), numbering: request.numbering };
     let mut splitter = PostSplitter::new();
-    let mut first_token = None;
-    let mut usage = None;
-    let mut failure: Option<AiError> = None;
-    let mut cancelled = false;
-    if let Some(event) = source {
-        cancelled = !out.send(&event).await;
+    if let Some(event) = source
+        && !out.send(&event).await
+    {
+        run.cancel();
     }
-    while !cancelled {
-        let next = tokio::select! {
-            _ = out.tx.closed() => { cancelled = true; break; }
-            next = stream.next() => next,
-        };
-        match next {
-            None => break,
-            Some(Ok(Chunk::Text(text))) => {
-                first_token.get_or_insert_with(|| started.elapsed());
-                for post in splitter.push(&text) {
-                    if !out.post(post).await {
-                        cancelled = true;
-                        break;
-                    }
-                }
-            }
-            Some(Ok(Chunk::Usage(u))) => usage = Some(u),
-            Some(Err(e)) => {
-                failure = Some(e);
-                break;
+    'read: while let Some(text) = run.next_text(&mut stream, &out.page).await {
+        for post in splitter.push(&text) {
+            if !out.post(post).await {
+                run.cancel();
+                break 'read;
             }
         }
     }
     drop(stream);
-    if !cancelled
-        && failure.is_none()
+    if !run.cancelled()
+        && run.failure().is_none()
         && let Some(post) = splitter.finish()
         && !out.post(post).await
     {
-        cancelled = true;
+        run.cancel();
     }
     let produced = !out.posts.is_empty();
     if !produced {
@@ -114,17 +87,11 @@ async fn run(
             tracing::error!(error = %e, "releasing a quota reservation failed");
         }
     }
-    let outcome = match (&failure, cancelled) {
-        (Some(e), _) => Err(e),
-        (None, true) => Err(&AiError::Cancelled),
-        (None, false) if !produced => Err(&EMPTY),
-        _ => Ok(()),
-    };
-    log.finish(usage, first_token, outcome).await;
-    if cancelled {
+    run.log(produced).await;
+    if run.cancelled() {
         return;
     }
-    if let Some(e) = &failure {
+    if let Some(e) = run.failure() {
         let message =
             if produced { format!("{} The posts above are kept.", unavailable(e)) } else { unavailable(e).to_string() };
         out.send(&GenerationEvent::Error { message }).await;
@@ -162,15 +129,13 @@ async fn run(
         Ok(usage) => {
             out.send(&GenerationEvent::Done { thread_id, usage }).await;
         }
-        Err(e) => {
-            let _ = out.tx.send(Err(e)).await;
-        }
+        Err(e) => out.page.fail(e).await,
     }
 }
 
 /// The page's side of the stream, and the posts sent so far.
 struct Output {
-    tx: mpsc::Sender<Result<String, AppError>>,
+    page: Lines,
     posts: Vec<String>,
     numbering: packer::Numbering,
 }
@@ -178,9 +143,7 @@ struct Output {
 impl Output {
     /// False when the page has gone (cancelled or closed).
     async fn send(&self, event: &GenerationEvent) -> bool {
-        let Ok(mut line) = serde_json::to_string(event) else { return false };
-        line.push('\n');
-        self.tx.send(Ok(line)).await.is_ok()
+        self.page.send(event).await
     }
 
     /// Sends a post from the provider, split first if it would not fit once numbered. Until
@@ -196,55 +159,6 @@ impl Output {
         true
     }
 }
-
-/// The row in `ai_requests` for this generation.
-struct Log {
-    state: AppState,
-    record: request_log::NewRequest,
-    started: Instant,
-}
-
-impl Log {
-    fn new(state: &AppState, caller: &Caller, provider: &dyn Provider, started: Instant) -> Self {
-        let (user_id, anon_ip_hash) = match &caller.subject {
-            quotas::Subject::User(id) => (Some(id.to_owned()), None),
-            quotas::Subject::Anonymous(hash) => (None, Some(hash.clone())),
-        };
-        Self {
-            state: state.clone(),
-            record: request_log::NewRequest {
-                user_id,
-                anon_ip_hash,
-                kind: "thread",
-                provider: provider.name().as_str().to_string(),
-                model: provider.model().to_string(),
-                ..Default::default()
-            },
-            started,
-        }
-    }
-
-    async fn finish(mut self, usage: Option<ai::Usage>, first_token: Option<Duration>, outcome: Result<(), &AiError>) {
-        self.record.latency = self.started.elapsed();
-        self.record.time_to_first_token = first_token;
-        if let Some(u) = usage {
-            self.record.input_tokens = u.input_tokens;
-            self.record.output_tokens = u.output_tokens;
-            self.record.tokens_estimated = u.estimated;
-        }
-        (self.record.outcome, self.record.error_class) = match outcome {
-            Ok(()) => (request_log::Outcome::Ok, None),
-            Err(AiError::Cancelled) => (request_log::Outcome::Cancelled, Some("cancelled")),
-            Err(e) => (request_log::Outcome::Failed, Some(e.class())),
-        };
-        if let Err(e) = request_log::record(&self.state.db, &self.record).await {
-            tracing::error!(error = %e, "writing the AI request log failed");
-        }
-    }
-}
-
-/// The provider answered with no text at all.
-static EMPTY: AiError = AiError::BadResponse { detail: String::new() };
 
 fn prompt(source: String, request: &ThreadRequest) -> Prompt {
     Prompt::thread(ThreadTask {

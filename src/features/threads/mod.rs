@@ -17,7 +17,7 @@ mod generate;
 #[cfg(feature = "ssr")]
 pub mod import;
 
-pub use pages::{LineBuffer, NewThreadPage, ThreadPage, browser};
+pub use pages::{NewThreadPage, ThreadPage, browser};
 
 pub use api::{
     CreateThread, DeleteThread, DuplicateThread, GenerateThread, GetThread, RenameThread, RestoreThread, SaveThread,

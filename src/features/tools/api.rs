@@ -5,7 +5,9 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::{StreamingText, TextStream};
 
-use super::model::TranscriptionAccess;
+use uuid::Uuid;
+
+use super::model::{SavedDescription, SavedTranscript, TranscriptionAccess};
 use crate::error::AppError;
 
 /// Writes a product description. The answer streams one JSON
@@ -45,4 +47,20 @@ pub async fn get_transcription_access() -> Result<TranscriptionAccess, AppError>
     } else {
         TranscriptionAccess::Ready { max_bytes: TRANSCRIBE_MAX_BYTES }
     })
+}
+
+/// One of the member's saved descriptions (the history opens it); anyone else's is 404.
+#[server(prefix = "/api", endpoint = "tools/description")]
+pub async fn get_description(id: Uuid) -> Result<SavedDescription, AppError> {
+    let me = crate::features::accounts::session::require_user().await?;
+    let state = crate::server::state::app_state()?;
+    super::db::description(&state.db, &me, id).await?.ok_or(AppError::NotFound)
+}
+
+/// One of the member's saved transcripts (the history opens it); anyone else's is 404.
+#[server(prefix = "/api", endpoint = "tools/transcript")]
+pub async fn get_transcript(id: Uuid) -> Result<SavedTranscript, AppError> {
+    let me = crate::features::accounts::session::require_user().await?;
+    let state = crate::server::state::app_state()?;
+    super::db::transcript(&state.db, &me, id).await?.ok_or(AppError::NotFound)
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgPool, types::Json};
 use uuid::Uuid;
 
-use super::model::{DescriptionRequest, ProductDescription, Segment};
+use super::model::{DescriptionRequest, ProductDescription, SavedDescription, SavedTranscript, Segment, Transcript};
 use crate::features::accounts::session::Member;
 
 pub async fn save_description(
@@ -76,4 +76,47 @@ pub async fn set_request_cost(
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// The member's saved description (not deleted); `None` for anyone else's.
+pub async fn description(db: &PgPool, me: &Member, id: Uuid) -> Result<Option<SavedDescription>, sqlx::Error> {
+    let row: Option<(String, String, Json<serde_json::Value>, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT title, body, input, created_at FROM descriptions
+         WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL",
+    )
+    .bind(id)
+    .bind(me.id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(title, body, Json(input), created_at)| SavedDescription {
+        id,
+        request: serde_json::from_value(input).ok(),
+        description: ProductDescription::from_body(&title, &body),
+        created_at,
+    }))
+}
+
+/// title, text, segments, duration in ms, created.
+type TranscriptRow = (String, String, Json<Vec<Segment>>, Option<i64>, DateTime<Utc>);
+
+/// The member's saved transcript (not deleted); `None` for anyone else's.
+pub async fn transcript(db: &PgPool, me: &Member, id: Uuid) -> Result<Option<SavedTranscript>, sqlx::Error> {
+    let row: Option<TranscriptRow> = sqlx::query_as(
+        "SELECT title, text, segments, duration_ms, created_at FROM transcripts
+         WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL",
+    )
+    .bind(id)
+    .bind(me.id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(title, text, Json(segments), duration_ms, created_at)| SavedTranscript {
+        transcript: Transcript {
+            id: Some(id),
+            title,
+            text,
+            segments,
+            duration_ms: duration_ms.and_then(|d| u64::try_from(d).ok()),
+        },
+        created_at,
+    }))
 }

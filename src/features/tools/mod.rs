@@ -1,6 +1,7 @@
 //! Tools: product descriptions (`/tools/description`, streamed, one server function the
 //! marketplace's product form reuses) and audio transcription (`/tools/transcribe`, paid
-//! members, an OpenAI-compatible `/audio/transcriptions` API).
+//! members, an OpenAI-compatible `/audio/transcriptions` API). Members' saved ones open from the
+//! history at `/tools/descriptions/:id` and `/tools/transcripts/:id`.
 
 mod api;
 pub mod format;
@@ -21,9 +22,12 @@ mod transcribe_api;
 #[cfg(feature = "ssr")]
 mod upload;
 
-pub use api::{DescribeProduct, GetTranscriptionAccess, describe_product, get_transcription_access};
+pub use api::{
+    DescribeProduct, GetDescription, GetTranscript, GetTranscriptionAccess, describe_product, get_description,
+    get_transcript, get_transcription_access,
+};
 pub use model::{DescriptionEvent, DescriptionRequest, Length, ProductDescription, Segment, Tone, Transcript};
-pub use pages::{DescriptionPage, TranscribePage};
+pub use pages::{DescriptionPage, SavedDescriptionPage, SavedTranscriptPage, TranscribePage};
 
 #[cfg(feature = "ssr")]
 pub use upload::UPLOAD_PATH;

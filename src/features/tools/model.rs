@@ -1,6 +1,7 @@
 //! The tools' domain types, shared by the server and the pages: a product description request
 //! (parsed strictly), its streamed events and result, and a transcript.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -218,6 +219,41 @@ impl ProductDescription {
     }
 }
 
+impl ProductDescription {
+    /// The saved form back into its parts: [`ProductDescription::body`] read in reverse (the
+    /// last blank-line block is the bullets when every line of it starts with `- `).
+    pub fn from_body(title: &str, body: &str) -> Self {
+        let mut blocks: Vec<&str> = body.split("\n\n").map(str::trim).filter(|b| !b.is_empty()).collect();
+        let is_bullets = |b: &str| b.lines().all(|l| l.starts_with("- "));
+        let bullets = match blocks.last() {
+            Some(last) if is_bullets(last) => {
+                let last = blocks.pop().unwrap_or_default();
+                last.lines().map(|l| l.trim_start_matches("- ").to_string()).collect()
+            }
+            _ => Vec::new(),
+        };
+        Self { title: title.to_string(), paragraphs: blocks.into_iter().map(str::to_string).collect(), bullets }
+    }
+}
+
+/// A member's saved description, as its own page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedDescription {
+    pub id: Uuid,
+    /// What the member asked for; `None` when the stored request is not one this version
+    /// reads (the description itself is still shown).
+    pub request: Option<DescriptionRequest>,
+    pub description: ProductDescription,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A member's saved transcript, as its own page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedTranscript {
+    pub transcript: Transcript,
+    pub created_at: DateTime<Utc>,
+}
+
 /// A timed piece of a transcript.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Segment {
@@ -296,5 +332,31 @@ mod tests {
         };
         assert_eq!(d.body(), "One.\n\nTwo.\n\n- A\n- B");
         assert_eq!(Tone::Minimal.next(), Tone::Friendly);
+    }
+
+    #[test]
+    fn a_saved_body_reads_back_into_its_parts() {
+        let only_text = ProductDescription::from_body("T", "One.\n\n- not a list\nbecause of this line");
+        assert_eq!(only_text.paragraphs, ["One.", "- not a list\nbecause of this line"]);
+        assert!(only_text.bullets.is_empty());
+        let only_bullets = ProductDescription::from_body("T", "- A\n- B");
+        assert_eq!((only_bullets.paragraphs.len(), only_bullets.bullets), (0, vec!["A".to_string(), "B".to_string()]));
+        assert_eq!(
+            ProductDescription::from_body("T", ""),
+            ProductDescription { title: "T".into(), ..Default::default() }
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn body_and_from_body_are_inverse(
+            paragraphs in proptest::collection::vec("[A-Za-z][A-Za-z .,!]{0,40}", 0..4),
+            bullets in proptest::collection::vec("[A-Za-z][A-Za-z .,]{0,30}", 0..6),
+        ) {
+            let paragraphs: Vec<String> = paragraphs.into_iter().map(|p| p.trim().to_string()).collect();
+            let bullets: Vec<String> = bullets.into_iter().map(|b| b.trim().to_string()).collect();
+            let d = ProductDescription { title: "Mug".into(), paragraphs, bullets };
+            proptest::prop_assert_eq!(ProductDescription::from_body("Mug", &d.body()), d);
+        }
     }
 }

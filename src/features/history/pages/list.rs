@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::features::history::api::{list_history, restore_saved};
 use crate::features::history::model::{HistoryKind, HistoryPage, QUERY_MAX_CHARS};
 use crate::ui::form::{BUTTON, BUTTON_SECONDARY, INPUT, TEXT_LINK};
-use crate::ui::{ErrorPage, Skeleton};
+use crate::ui::{ErrorPage, Skeleton, page_param, pager};
 
 const SEARCH_DEBOUNCE: Duration = Duration::from_millis(300);
 const UNDO_FOR: Duration = Duration::from_secs(10);
@@ -91,7 +91,7 @@ pub fn HistoryListPage() -> impl IntoView {
     let query = use_query_map();
     let q = Memo::new(move |_| query.read().get("q").unwrap_or_default());
     let kind = Memo::new(move |_| query.read().get("kind").and_then(|k| k.parse::<HistoryKind>().ok()));
-    let page = Memo::new(move |_| query.read().get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1));
+    let page = Memo::new(move |_| page_param(query.read().get("page")));
     let ctx = HistoryCtx { version: RwSignal::new(0), deleted: RwSignal::new(None) };
     let list = Resource::new(
         move || (kind.get(), q.get(), page.get(), ctx.version.get()),
@@ -224,11 +224,6 @@ fn Results(found: HistoryPage, kind: Option<HistoryKind>, query: String, ctx: Hi
         .into_any();
     }
     let total = found.total;
-    let link = |label: &'static str, aria: &'static str, to: Option<String>| match to {
-        Some(href) => view! { <A href=href attr:class=BUTTON_SECONDARY attr:aria-label=aria>{label}</A> }.into_any(),
-        None => view! { <span aria-disabled="true" class=format!("{BUTTON_SECONDARY} opacity-50")>{label}</span> }
-            .into_any(),
-    };
     view! {
         <p class="mt-4 text-sm text-slate-700 dark:text-slate-300">
             {if total == 1 { "1 item".to_string() } else { format!("{total} items") }}
@@ -237,11 +232,7 @@ fn Results(found: HistoryPage, kind: Option<HistoryKind>, query: String, ctx: Hi
         <ul class="mt-2 divide-y divide-slate-200 dark:divide-slate-800">
             {found.items.into_iter().map(|item| view! { <HistoryRow item ctx/> }).collect_view()}
         </ul>
-        <nav aria-label="Pages" class="mt-6 flex flex-wrap items-center gap-3">
-            {link("Previous", "Previous page", (page > 1).then(|| history_href(kind, &query, page - 1)))}
-            <span>{format!("Page {page} of {pages}")}</span>
-            {link("Next", "Next page", (page < pages).then(|| history_href(kind, &query, page + 1)))}
-        </nav>
+        {pager(page, pages, move |n| history_href(kind, &query, n))}
     }
     .into_any()
 }

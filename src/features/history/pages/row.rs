@@ -99,16 +99,9 @@ pub fn HistoryRow(item: HistoryItem, ctx: HistoryCtx) -> impl IntoView {
             <Show
                 when=move || editing.get()
                 fallback=move || view! {
-                    {match href.clone() {
-                        Some(href) => view! {
-                            <A href=href attr:class="inline-flex min-h-11 items-center break-words text-lg font-semibold text-indigo-700 underline underline-offset-4 dark:text-indigo-300">
-                                {move || title.get()}
-                            </A>
-                        }.into_any(),
-                        None => view! {
-                            <p class="inline-flex min-h-11 items-center break-words text-lg font-semibold">{move || title.get()}</p>
-                        }.into_any(),
-                    }}
+                    <A href=href.clone() attr:class="inline-flex min-h-11 items-center break-words text-lg font-semibold text-indigo-700 underline underline-offset-4 dark:text-indigo-300">
+                        {move || title.get()}
+                    </A>
                 }
             >
                 <form on:submit=rename novalidate class="max-w-xl">

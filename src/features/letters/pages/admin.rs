@@ -14,11 +14,17 @@ use crate::features::letters::api::{
     send_letter,
 };
 use crate::features::letters::document::paragraphs;
-use crate::features::letters::model::{AgeFilter, BODY_MAX, COMMENT_MAX, LetterStatus, LetterView, ReviewQueue};
+use crate::features::letters::model::{
+    AgeFilter, BODY_MAX, COMMENT_MAX, LETTERS_PAGE_SIZE, LetterStatus, LetterView, ReviewQueue,
+};
 use crate::ui::form::{BUTTON, BUTTON_SECONDARY, TEXT_LINK};
-use crate::ui::{ErrorPage, Skeleton};
+use crate::ui::{loaded, page_count, page_param, pager};
 
 fn href(status: &str, age: AgeFilter, open: Option<Uuid>) -> String {
+    paged_href(status, age, 1, open)
+}
+
+fn paged_href(status: &str, age: AgeFilter, page: u32, open: Option<Uuid>) -> String {
     let mut parts = Vec::new();
     if !status.is_empty() {
         parts.push(format!("status={status}"));
@@ -26,11 +32,18 @@ fn href(status: &str, age: AgeFilter, open: Option<Uuid>) -> String {
     if age != AgeFilter::Any {
         parts.push(format!("age={}", age.as_str()));
     }
+    if page > 1 {
+        parts.push(format!("page={page}"));
+    }
     if let Some(id) = open {
         parts.push(format!("open={id}"));
     }
     if parts.is_empty() { "/admin/letters".into() } else { format!("/admin/letters?{}", parts.join("&")) }
 }
+
+/// What the last reviewer action reported. Owned by the page (not by the reloaded parts), so
+/// it stays readable after the queue and the open letter reload.
+type Notice = RwSignal<Option<Result<String, AppError>>>;
 
 #[component]
 pub fn AdminLettersPage() -> impl IntoView {
@@ -38,24 +51,36 @@ pub fn AdminLettersPage() -> impl IntoView {
     let status = Memo::new(move |_| query.read().get("status").unwrap_or_default());
     let age = Memo::new(move |_| AgeFilter::parse(&query.read().get("age").unwrap_or_default()));
     let open = Memo::new(move |_| query.read().get("open").and_then(|s| s.parse::<Uuid>().ok()));
+    let page = Memo::new(move |_| page_param(query.read().get("page")));
     let version = RwSignal::new(0u32);
     let reload = Callback::new(move |()| version.update(|v| *v += 1));
+    let notice: Notice = RwSignal::new(None);
+    // Opening another letter or changing the filter starts with a clean slate.
+    Effect::new(move |_| {
+        status.track();
+        age.track();
+        open.track();
+        notice.set(None);
+    });
     let queue = Resource::new(
-        move || (status.get(), age.get(), version.get()),
-        |(status, age, _)| letter_queue(status, age.as_str().to_string()),
+        move || (status.get(), age.get(), page.get(), version.get()),
+        |(status, age, page, _)| letter_queue(status, age.as_str().to_string(), Some(page)),
     );
     view! {
         <Title text="Letters to review"/>
         <h1 class="text-3xl font-bold">"Letters to review"</h1>
-        <Transition fallback=|| view! { <div class="mt-6"><Skeleton lines=8 label="Loading the review queue…"/></div> }>
-            {move || Suspend::new(async move {
-                match queue.await {
-                    Ok(q) => view! { <Queue q status age open reload/> }.into_any(),
-                    Err(error) => view! { <ErrorPage error/> }.into_any(),
-                }
-            })}
-        </Transition>
-        {move || open.get().map(|id| view! { <OpenLetter id reload version/> })}
+        // Shown beside where the reviewer acted: over the queue, or in the open letter.
+        {move || open.get().is_none().then(|| view! { <NoticeLine notice/> })}
+        {loaded(queue, 8, "Loading the review queue…", move |q: ReviewQueue| view! { <Queue q status age open reload notice/> })}
+        {move || open.get().map(|id| view! { <OpenLetter id reload version notice/> })}
+    }
+}
+
+#[component]
+fn NoticeLine(notice: Notice) -> impl IntoView {
+    view! {
+        <p role="status" aria-live="polite" class="mt-2 min-h-6 font-medium text-emerald-800 dark:text-emerald-300">{move || notice.get().and_then(Result::ok)}</p>
+        <p role="alert" class="text-red-700 empty:hidden dark:text-red-300">{move || notice.get().and_then(Result::err).map(|e| e.to_string())}</p>
     }
 }
 
@@ -66,22 +91,28 @@ fn Queue(
     age: Memo<AgeFilter>,
     open: Memo<Option<Uuid>>,
     reload: Callback<()>,
+    notice: Notice,
 ) -> impl IntoView {
-    let notice = RwSignal::new(None::<String>);
     let reset_all = move |_| {
         spawn_local(async move {
             match reset_stuck_letters(None).await {
-                Ok(n) => notice.set(Some(format!(
+                Ok(n) => notice.set(Some(Ok(format!(
                     "{n} stuck {} reset to draft.",
                     if n == 1 { "letter was" } else { "letters were" }
-                ))),
-                Err(e) => notice.set(Some(e.to_string())),
+                )))),
+                Err(e) => notice.set(Some(Err(e))),
             }
             reload.run(());
         });
     };
     let stuck = q.stuck;
     let current = status.get_untracked();
+    let (page, pages, total) = (q.page, page_count(q.total, LETTERS_PAGE_SIZE), q.total);
+    let here_age = age.get_untracked();
+    let pages_nav = {
+        let current = current.clone();
+        pager(page, pages, move |n| paged_href(&current, here_age, n, None))
+    };
     view! {
         <section aria-labelledby="counts-title" class="mt-4">
             <h2 id="counts-title" class="sr-only">"Letters by status"</h2>
@@ -100,7 +131,6 @@ fn Queue(
                 }).collect_view()}
             </ul>
         </section>
-        <p role="status" aria-live="polite" class="mt-2 min-h-6 font-medium">{move || notice.get()}</p>
         {(stuck > 0).then(|| view! {
             <div class="mt-2 flex flex-wrap items-center gap-3 rounded-md border border-amber-700 bg-amber-50 p-3 text-amber-950 dark:bg-amber-950 dark:text-amber-50">
                 <p>{format!("{stuck} {} generating for over 10 minutes.", if stuck == 1 { "letter has been" } else { "letters have been" })}</p>
@@ -137,9 +167,12 @@ fn Queue(
             }.into_any()
         } else {
             view! {
-                <ul class="mt-6 space-y-2" aria-label="Letters">
+                <p class="mt-6 text-sm text-slate-700 dark:text-slate-300">
+                    {if total == 1 { "1 letter matches, oldest change first".to_string() } else { format!("{total} letters match, oldest change first") }}
+                </p>
+                <ul class="mt-2 space-y-2" aria-label="Letters">
                     {q.letters.into_iter().map(|l| {
-                        let link = href(&current, age.get_untracked(), Some(l.id));
+                        let link = paged_href(&current, age.get_untracked(), page, Some(l.id));
                         let is_open = open.get_untracked() == Some(l.id);
                         view! {
                             <li class=CARD>
@@ -154,33 +187,30 @@ fn Queue(
                         }
                     }).collect_view()}
                 </ul>
+                {pages_nav}
             }.into_any()
         }}
     }
 }
 
 #[component]
-fn OpenLetter(id: Uuid, reload: Callback<()>, version: RwSignal<u32>) -> impl IntoView {
+fn OpenLetter(id: Uuid, reload: Callback<()>, version: RwSignal<u32>, notice: Notice) -> impl IntoView {
     let letter = Resource::new(move || (id, version.get()), |(id, _)| get_letter(id));
     view! {
-        <Transition fallback=|| view! { <div class="mt-8"><Skeleton lines=10 label="Loading the letter…"/></div> }>
-            {move || Suspend::new(async move {
-                match letter.await {
-                    Ok(view) => view! { <Review view reload/> }.into_any(),
-                    Err(error) => view! { <ErrorPage error/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <div class="mt-8">
+            {loaded(letter, 10, "Loading the letter…", move |view: LetterView| view! { <Review view reload notice/> })}
+        </div>
     }
 }
 
 /// Runs a reviewer action and reports its outcome.
 fn act(
-    notice: RwSignal<Option<Result<String, AppError>>>,
+    notice: Notice,
     reload: Callback<()>,
     done: &'static str,
     action: impl std::future::Future<Output = Result<(), AppError>> + 'static,
 ) {
+    notice.set(None);
     spawn_local(async move {
         match action.await {
             Ok(()) => {
@@ -193,7 +223,7 @@ fn act(
 }
 
 #[component]
-fn Review(view: LetterView, reload: Callback<()>) -> impl IntoView {
+fn Review(view: LetterView, reload: Callback<()>, notice: Notice) -> impl IntoView {
     let l = view.letter.clone();
     let id = l.id;
     let status = l.status;
@@ -201,7 +231,6 @@ fn Review(view: LetterView, reload: Callback<()>) -> impl IntoView {
     let comment = RwSignal::new(String::new());
     let body = RwSignal::new(l.body.clone());
     let posted_on = RwSignal::new(String::new());
-    let notice = RwSignal::new(None::<Result<String, AppError>>);
     let can_email = f.recipient.email.clone();
     let text = move || comment.get_untracked();
     view! {
@@ -211,8 +240,7 @@ fn Review(view: LetterView, reload: Callback<()>) -> impl IntoView {
                 <StatusBadge status/>
             </div>
             <p class="text-sm">{format!("Written by {} ({})", view.owner_name, view.owner_email)}</p>
-            <p role="status" aria-live="polite" class="mt-2 min-h-6 font-medium text-emerald-800 dark:text-emerald-300">{move || notice.get().and_then(Result::ok)}</p>
-            <p role="alert" class="text-red-700 empty:hidden dark:text-red-300">{move || notice.get().and_then(Result::err).map(|e| e.to_string())}</p>
+            <NoticeLine notice/>
             <div class="mt-4 grid gap-6 lg:grid-cols-2">
                 <section aria-labelledby="facts-title" class=CARD>
                     <h3 id="facts-title" class="text-xl font-semibold">"The member's facts"</h3>

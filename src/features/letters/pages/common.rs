@@ -184,38 +184,3 @@ pub fn today() -> Option<NaiveDate> {
         None
     }
 }
-
-/// Text received but not yet ended by a newline (network chunks are not line-aligned).
-#[derive(Debug, Default)]
-pub struct LineBuffer {
-    pending: String,
-}
-
-impl LineBuffer {
-    pub fn push(&mut self, chunk: &str) -> Vec<String> {
-        self.pending.push_str(chunk);
-        let Some(end) = self.pending.rfind('\n') else { return Vec::new() };
-        let rest = self.pending.split_off(end + 1);
-        let done = std::mem::replace(&mut self.pending, rest);
-        done.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
-    }
-
-    pub fn finish(&mut self) -> Option<String> {
-        let rest = std::mem::take(&mut self.pending);
-        let rest = rest.trim();
-        (!rest.is_empty()).then(|| rest.to_string())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::LineBuffer;
-
-    #[test]
-    fn chunks_become_whole_lines() {
-        let mut b = LineBuffer::default();
-        assert!(b.push(r#"{"type":"te"#).is_empty());
-        assert_eq!(b.push("xt\"}\n{\"a\":1}\n{\"b"), [r#"{"type":"text"}"#, r#"{"a":1}"#]);
-        assert_eq!(b.finish().as_deref(), Some(r#"{"b"#));
-    }
-}

@@ -22,7 +22,7 @@ use crate::features::letters::model::{
     BODY_MAX, EventKind, FieldErrors, LetterForm, LetterStatus, LetterStreamEvent, LetterView,
 };
 use crate::ui::form::{BUTTON, BUTTON_DANGER, BUTTON_SECONDARY, TEXT_LINK};
-use crate::ui::reloaded;
+use crate::ui::loaded;
 
 #[component]
 pub fn LetterPage() -> impl IntoView {
@@ -43,7 +43,7 @@ pub fn LetterPage() -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
     view! {
         <Title text="Your letter"/>
-        {reloaded(letter, 10, "Loading your letter…", move |view: LetterView| view! { <Workspace view reload notice/> })}
+        {loaded(letter, 10, "Loading your letter…", move |view: LetterView| view! { <Workspace view reload notice/> })}
     }
 }
 

@@ -1,23 +1,6 @@
-//! What the thread pages ask of the browser: the clipboard, downloads, the visitor's draft in
-//! localStorage and a pause between streamed posts. On the server (never called there) each
-//! is a no-op, so components compile for both.
-
-use std::time::Duration;
-
-use leptos::prelude::set_timeout;
-
-/// Lets the browser render before the next streamed post, so posts that arrive in one
-/// network chunk still appear one by one.
-pub async fn next_task() {
-    let (tx, rx) = futures::channel::oneshot::channel::<()>();
-    set_timeout(
-        move || {
-            let _ = tx.send(());
-        },
-        Duration::ZERO,
-    );
-    let _ = rx.await;
-}
+//! What the thread pages ask of the browser: the clipboard, downloads and the visitor's draft
+//! in localStorage. On the server (never called there) each is a no-op, so components compile
+//! for both.
 
 #[cfg(feature = "hydrate")]
 mod imp {

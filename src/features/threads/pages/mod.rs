@@ -13,5 +13,4 @@ mod thread_page;
 mod usage;
 
 pub use new_thread::NewThreadPage;
-pub use stream::LineBuffer;
 pub use thread_page::ThreadPage;

@@ -1,11 +1,9 @@
-//! Reading the description stream in the browser: JSON lines, buffered across network chunks.
-
-use futures::StreamExt;
+//! Reading the description stream in the browser: JSON [`DescriptionEvent`]s, one per line.
 
 use crate::error::AppError;
-use crate::features::threads::{LineBuffer, browser};
 use crate::features::tools::api::describe_product;
 use crate::features::tools::model::DescriptionEvent;
+use crate::ui::event_stream::{self, StreamEvent};
 
 /// The form's fields, as the server function takes them.
 #[derive(Clone, Debug, Default)]
@@ -18,15 +16,20 @@ pub struct Request {
     pub length: String,
 }
 
-fn parse_line(line: &str) -> DescriptionEvent {
-    serde_json::from_str(line).unwrap_or_else(|_| DescriptionEvent::Error {
-        message: "Part of the answer could not be read. The parts above are kept; please try again.".into(),
-    })
+impl StreamEvent for DescriptionEvent {
+    fn unreadable() -> Self {
+        Self::Error {
+            message: "Part of the answer could not be read. The parts above are kept; please try again.".into(),
+        }
+    }
+    fn is_last(&self) -> bool {
+        matches!(self, Self::Done { .. } | Self::Error { .. })
+    }
 }
 
 /// Runs one description, handing each event to `on_event` as it arrives. A stream that ends
 /// without `Done` or `Error` was cut off. Dropping the returned future aborts the request.
-pub async fn run(request: Request, mut on_event: impl FnMut(DescriptionEvent)) -> Result<(), AppError> {
+pub async fn run(request: Request, on_event: impl FnMut(DescriptionEvent)) -> Result<(), AppError> {
     let stream = describe_product(
         request.product_name,
         request.category,
@@ -36,28 +39,10 @@ pub async fn run(request: Request, mut on_event: impl FnMut(DescriptionEvent)) -
         request.length,
     )
     .await?;
-    let mut stream = stream.into_inner();
-    let mut lines = LineBuffer::default();
-    let mut finished = false;
-    let mut handle = |line: String, finished: &mut bool| {
-        let event = parse_line(&line);
-        *finished |= matches!(event, DescriptionEvent::Done { .. } | DescriptionEvent::Error { .. });
-        on_event(event);
-    };
-    while let Some(chunk) = stream.next().await {
-        for line in lines.push(&chunk?) {
-            handle(line, &mut finished);
-            browser::next_task().await;
-        }
-    }
-    if let Some(line) = lines.finish() {
-        handle(line, &mut finished);
-    }
-    if finished {
-        Ok(())
-    } else {
-        Err(AppError::invalid(
-            "The connection was interrupted before the description was finished. The parts above are kept.",
-        ))
-    }
+    event_stream::read(
+        stream.into_inner(),
+        on_event,
+        "The connection was interrupted before the description was finished. The parts above are kept.",
+    )
+    .await
 }

@@ -1,13 +1,16 @@
 //! The tool pages: `/tools/description` (form, the description streaming in part by part, copy
-//! buttons, another tone) and `/tools/transcribe` (upload with progress, transcript, downloads).
+//! buttons, another tone), `/tools/transcribe` (upload with progress, transcript, downloads) and
+//! the saved ones opened from the history.
 
 mod copy_button;
 mod description;
 mod description_form;
 mod description_stream;
+mod saved;
 mod transcribe;
 mod transcript_view;
 mod upload;
 
 pub use description::DescriptionPage;
+pub use saved::{SavedDescriptionPage, SavedTranscriptPage};
 pub use transcribe::TranscribePage;
