@@ -3,6 +3,9 @@
 //! `duration` and `segments` (`id`, `start`, `end`, `text`, …) as the real service answers, or
 //! `{"text"}` for `json`; errors as `{"error":{"message","type","param","code"}}`. Every request
 //! is recorded (headers, fields, the file's name, type and bytes) so tests check what was sent.
+//!
+//! The browser tests use it too: `scripts/test` runs the ignored test [`serve`] from the built
+//! test binary, which prints the base URL and serves until it is stopped.
 
 use axum::{
     Json, Router,
@@ -25,6 +28,8 @@ pub enum Heard {
     Speech { text: Vec<String>, segment_ms: u64 },
     /// A failed status with OpenAI's error body.
     Status(u16),
+    /// 429 with OpenAI's rate-limit body and `Retry-After: secs`.
+    RateLimited { retry_after_secs: u64 },
 }
 
 #[derive(Clone, Debug)]
@@ -47,6 +52,8 @@ pub struct FakeTranscribe {
     /// `http://127.0.0.1:PORT/v1`, the form of `TRANSCRIBE_BASE_URL`.
     pub base_url: String,
     reply: Arc<Mutex<Heard>>,
+    /// Answers used first, one per request, before the standing `reply`.
+    next: Arc<Mutex<std::collections::VecDeque<Heard>>>,
     received: Arc<Mutex<Vec<Received>>>,
 }
 
@@ -59,6 +66,7 @@ impl FakeTranscribe {
                 text: vec!["Hello there.".into(), "General Kenobi.".into()],
                 segment_ms: 1500,
             })),
+            next: Arc::new(Mutex::new(std::collections::VecDeque::new())),
             received: Arc::new(Mutex::new(Vec::new())),
         };
         let app = Router::new()
@@ -72,6 +80,11 @@ impl FakeTranscribe {
 
     pub fn answer_with(&self, heard: Heard) {
         *self.reply.lock().unwrap() = heard;
+    }
+
+    /// The next requests get these answers, in order; then the standing one again.
+    pub fn answer_next(&self, answers: impl IntoIterator<Item = Heard>) {
+        self.next.lock().unwrap().extend(answers);
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -112,9 +125,15 @@ async fn answer(State(fake): State<FakeTranscribe>, headers: HeaderMap, body: By
     if received.file.is_empty() || !received.fields.contains_key("model") {
         return error(400, "[{'type': 'missing', 'loc': ('body', 'file'), 'msg': 'Field required'}]");
     }
-    let reply = fake.reply.lock().unwrap().clone();
+    let queued = fake.next.lock().unwrap().pop_front();
+    let reply = queued.unwrap_or_else(|| fake.reply.lock().unwrap().clone());
     match reply {
         Heard::Status(status) => error(status, "The server had an error while processing your request."),
+        Heard::RateLimited { retry_after_secs } => {
+            let mut res = error(429, "Rate limit reached for requests. Please try again later.");
+            res.headers_mut().insert("retry-after", retry_after_secs.into());
+            res
+        }
         Heard::Speech { text, segment_ms } => {
             let duration = (text.len() as u64 * segment_ms.max(1000)) as f64 / 1000.0;
             if received.fields.get("response_format").map(String::as_str) != Some("verbose_json") {
@@ -188,4 +207,14 @@ fn parts(body: &[u8], boundary: &str) -> Vec<Part> {
         }
     }
     out
+}
+
+/// Not a test: the browser tests' transcription server (see the module documentation). Every
+/// recording is heard as "Hello there. General Kenobi." in two timed segments.
+#[tokio::test]
+#[ignore = "a server for the browser tests, started by scripts/test"]
+async fn serve() {
+    let fake = FakeTranscribe::start().await;
+    println!("FAKE_TRANSCRIBE_URL={}", fake.base_url);
+    std::future::pending::<()>().await;
 }

@@ -223,7 +223,7 @@ async fn a_failing_provider_charges_nothing_and_the_file_is_still_deleted(pool: 
     let (status, body) = upload(&s, Some(&cookie), "a.wav", wav(200)).await;
     assert_eq!(status, 503, "{body}");
     assert!(body["message"].as_str().unwrap().ends_with("Nothing was charged."), "{body}");
-    assert_eq!(s.fake.received().len(), 1);
+    assert_eq!(s.fake.received().len(), 3, "tried, then tried twice more");
     assert_eq!(count(&pool, "SELECT count(*) FROM transcripts").await, 0);
     assert_eq!(
         count(&pool, "SELECT coalesce(sum(used), 0)::int8 FROM quota_usage").await,
@@ -243,4 +243,30 @@ async fn a_failing_provider_charges_nothing_and_the_file_is_still_deleted(pool: 
     assert!(t.segments.is_empty());
     assert_eq!(srt::to_srt(&t).unwrap(), "1\n00:00:00,000 --> 00:00:01,000\nJust words.\n\n");
     assert_eq!(temp_files(&s), 0);
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_busy_provider_is_tried_again_and_one_transcript_is_charged_once(pool: PgPool) {
+    let s = setup(&pool, true).await;
+    let cookie = signed_in(&s, &pool, "paid@example.com", true).await;
+    // Busy, then rate limited with Retry-After: 1, then it answers.
+    s.fake.answer_next([Heard::Status(503), Heard::RateLimited { retry_after_secs: 1 }]);
+    let started = std::time::Instant::now();
+    let audio = wav(300);
+    let (status, body) = upload(&s, Some(&cookie), "again.wav", audio.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1), "the service's Retry-After was honoured");
+    let received = s.fake.received();
+    assert_eq!(received.len(), 3);
+    assert!(received.iter().all(|r| r.file == audio), "every try sends the whole recording again");
+    assert_eq!(count(&pool, "SELECT count(*) FROM transcripts").await, 1);
+    assert_eq!(count(&pool, "SELECT count(*) FROM ai_requests WHERE outcome = 'ok'").await, 1, "one request logged");
+    assert_eq!(temp_files(&s), 0);
+
+    // A Retry-After longer than we wait fails at once: one try, nothing charged.
+    s.fake.answer_next([Heard::RateLimited { retry_after_secs: 3600 }]);
+    let (status, body) = upload(&s, Some(&cookie), "later.wav", wav(200)).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(s.fake.received().len(), 4);
+    assert_eq!(count(&pool, "SELECT count(*) FROM transcripts").await, 1);
 }

@@ -23,6 +23,7 @@ pub use error::AiError;
 pub use offline::{OFFLINE_MODEL, OfflineProvider, OfflineWriter};
 pub use posts::{POST_SEPARATOR, POST_SEPARATOR_LINE, PostSplitter, split_posts};
 pub use prompt::{ChatTask, DescriptionTask, LetterTask, Prompt, Role, Task, ThreadTask, Turn, estimate_tokens};
+pub use retry::{RETRY_AFTER_CAP, backoff, retry_after};
 pub use run::{Lines, Requester, Run};
 
 use crate::server::config::{AiBackend, AiConfig};

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 /// The longest `Retry-After` we wait for: a longer one (an hourly or daily limit) fails at
 /// once rather than keep a person waiting. Nor do we wait past the total timeout.
-pub(super) const RETRY_AFTER_CAP: Duration = Duration::from_secs(30);
+pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(30);
 /// Bounds a parsed header so absurd values cannot overflow a `Duration`.
 const RETRY_AFTER_MAX: f64 = 86_400.0;
 /// The longest computed backoff.
@@ -23,7 +23,7 @@ pub(super) fn delay(error: &AiError, retries_done: u32, base: Duration) -> Durat
 
 /// "Equal jitter": half the exponential delay fixed, half random, so many clients that
 /// failed together do not come back together.
-fn backoff(retries_done: u32, base: Duration) -> Duration {
+pub fn backoff(retries_done: u32, base: Duration) -> Duration {
     let full = base.saturating_mul(1u32 << retries_done.min(16)).min(BACKOFF_CAP);
     let half = full / 2;
     let jitter = rand::random_range(0..=half.as_millis() as u64);
@@ -32,7 +32,7 @@ fn backoff(retries_done: u32, base: Duration) -> Duration {
 
 /// The wait a 429/503/529 asks for: OpenAI's `retry-after-ms`, else `Retry-After` in seconds.
 /// An HTTP-date form is ignored (the providers send seconds) and the backoff applies.
-pub(super) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let number = |name: &str| -> Option<f64> {
         let value = headers.get(name)?.to_str().ok()?.trim().parse::<f64>().ok()?;
         (value.is_finite() && value >= 0.0).then_some(value)

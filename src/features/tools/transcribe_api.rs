@@ -6,6 +6,7 @@ use std::{path::Path, sync::OnceLock, time::Duration};
 
 use super::audio_type::AudioType;
 use super::model::Segment;
+use crate::features::ai;
 use crate::server::config::LlmEndpoint;
 
 /// What the provider heard.
@@ -21,7 +22,7 @@ pub enum TranscribeError {
     #[error("The transcription service refused the request (HTTP {status}).")]
     Refused { status: u16 },
     #[error("The transcription service is busy or had a problem (HTTP {status}). Please try again.")]
-    Unavailable { status: u16 },
+    Unavailable { status: u16, retry_after: Option<Duration> },
     #[error("The transcription service could not be reached. Please try again.")]
     Network,
     #[error("The transcription service answered in a way we could not read.")]
@@ -76,12 +77,38 @@ fn client() -> Option<&'static reqwest::Client> {
         .as_ref()
 }
 
+/// Tries after a 429/5xx or a lost connection: this many more times, after the service's
+/// `Retry-After` (at most 30 s; a longer one fails at once) or a jittered backoff from
+/// [`RETRY_BASE`]. Each try streams the file again from its temporary copy.
+pub const RETRIES: u32 = 2;
+pub const RETRY_BASE: Duration = Duration::from_millis(400);
+
 pub async fn transcribe(
     endpoint: &LlmEndpoint,
     path: &Path,
     len: u64,
     kind: AudioType,
 ) -> Result<Heard, TranscribeError> {
+    let mut retries = 0;
+    loop {
+        let error = match attempt(endpoint, path, len, kind).await {
+            Err(e @ (TranscribeError::Unavailable { .. } | TranscribeError::Network)) if retries < RETRIES => e,
+            done => return done,
+        };
+        let wait = match &error {
+            TranscribeError::Unavailable { retry_after: Some(asked), .. } => *asked,
+            _ => ai::backoff(retries, RETRY_BASE),
+        };
+        if wait > ai::RETRY_AFTER_CAP {
+            return Err(error);
+        }
+        tracing::info!(error = %error, retry = retries + 1, wait_ms = wait.as_millis() as u64, "retrying transcription");
+        tokio::time::sleep(wait).await;
+        retries += 1;
+    }
+}
+
+async fn attempt(endpoint: &LlmEndpoint, path: &Path, len: u64, kind: AudioType) -> Result<Heard, TranscribeError> {
     let client = client().ok_or(TranscribeError::Network)?;
     let file = tokio::fs::File::open(path).await.map_err(|_| TranscribeError::File)?;
     let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file));
@@ -105,7 +132,7 @@ pub async fn transcribe(
         })?;
     let status = res.status().as_u16();
     if status == 429 || status >= 500 {
-        return Err(TranscribeError::Unavailable { status });
+        return Err(TranscribeError::Unavailable { status, retry_after: ai::retry_after(res.headers()) });
     }
     if !res.status().is_success() {
         return Err(TranscribeError::Refused { status });
