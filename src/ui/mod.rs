@@ -6,6 +6,7 @@ mod field;
 pub mod form;
 mod loaded;
 pub mod pager;
+mod route;
 pub mod skeleton;
 pub mod toast;
 
@@ -13,4 +14,5 @@ pub use error_page::ErrorPage;
 pub use field::Field;
 pub use loaded::loaded;
 pub use pager::{page_count, page_param, pager};
+pub use route::{route_id, when};
 pub use skeleton::Skeleton;

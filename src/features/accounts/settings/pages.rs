@@ -206,7 +206,7 @@ pub fn SessionsPage() -> impl IntoView {
 fn SessionRow(session: DeviceSession, end: ServerAction<EndSession>) -> impl IntoView {
     let device = session.device();
     let label = format!("End session on {device}");
-    let seen = session.last_seen_at.format("%-d %b %Y, %H:%M UTC").to_string();
+    let seen = crate::ui::when(session.last_seen_at);
     let since = session.signed_in_at.format("%-d %b %Y").to_string();
     view! {
         <li class="flex flex-wrap items-center justify-between gap-3 py-3">

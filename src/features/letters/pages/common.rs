@@ -1,7 +1,7 @@
 //! Pieces every letter page shares: status badges, the timeline, controlled form fields with
 //! their errors, reading the generation stream, and today's date in the browser.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use leptos::prelude::*;
 
 use crate::features::letters::model::{EventKind, LetterEvent, LetterStatus};
@@ -36,10 +36,7 @@ pub fn tab_title(text: &str) -> String {
     text.replace('<', "‹").replace('>', "›")
 }
 
-/// "28 Nov 2026, 14:05 UTC"
-pub fn when(at: DateTime<Utc>) -> String {
-    at.format("%-d %b %Y, %H:%M UTC").to_string()
-}
+pub use crate::ui::when;
 
 fn event_line(e: &LetterEvent) -> String {
     let who = match (&e.actor_name, e.actor_is_reviewer) {

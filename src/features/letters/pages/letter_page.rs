@@ -4,11 +4,7 @@
 use futures::future::{AbortHandle, abortable};
 use leptos::{ev, prelude::*, task::spawn_local};
 use leptos_meta::Title;
-use leptos_router::{
-    NavigateOptions,
-    components::A,
-    hooks::{use_navigate, use_params_map},
-};
+use leptos_router::{NavigateOptions, components::A, hooks::use_navigate};
 use uuid::Uuid;
 
 use super::common::{AreaField, CARD, StatusBadge, Timeline, tab_title, today};
@@ -26,8 +22,7 @@ use crate::ui::loaded;
 
 #[component]
 pub fn LetterPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|s| s.parse::<Uuid>().ok());
+    let id = crate::ui::route_id();
     let version = RwSignal::new(0u32);
     let letter = Resource::new(
         move || (id(), version.get()),

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::{Stylesheet, Title};
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
 use crate::error::AppError;
@@ -16,9 +16,8 @@ use crate::ui::loaded;
 
 #[component]
 pub fn LetterPrintPage() -> impl IntoView {
-    let params = use_params_map();
     let query = use_query_map();
-    let id = move || params.read().get("id").and_then(|s| s.parse::<Uuid>().ok());
+    let id = crate::ui::route_id();
     let us_letter = Memo::new(move |_| query.read().get("paper").as_deref() == Some("letter"));
     let letter = Resource::new(id, |id| async move {
         match id {

@@ -3,7 +3,7 @@
 
 use leptos::{ev, prelude::*, task::spawn_local};
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_router::components::A;
 use uuid::Uuid;
 
 use super::autosave::{SaveStatus, autosave};
@@ -14,12 +14,11 @@ use crate::features::threads::api::{get_thread, rename_thread};
 use crate::features::threads::editor_ops::Posts;
 use crate::features::threads::model::{TITLE_MAX_CHARS, ThreadDoc};
 use crate::ui::form::{BUTTON, BUTTON_SECONDARY, TEXT_LINK};
-use crate::ui::loaded;
+use crate::ui::{loaded, route_id};
 
 #[component]
 pub fn ThreadPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|s| s.parse::<Uuid>().ok());
+    let id = route_id();
     let doc = Resource::new(id, |id| async move {
         match id {
             Some(id) => get_thread(id).await,

@@ -4,8 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_params_map};
-use uuid::Uuid;
+use leptos_router::components::A;
 
 use super::copy_button::CopyButton;
 use super::transcript_view::TranscriptView;
@@ -13,20 +12,15 @@ use crate::error::AppError;
 use crate::features::tools::api::{get_description, get_transcript};
 use crate::features::tools::model::{ProductDescription, SavedDescription, SavedTranscript};
 use crate::ui::form::TEXT_LINK;
-use crate::ui::loaded;
+use crate::ui::{loaded, route_id, when};
 
 const CARD: &str = "rounded-lg border border-slate-300 p-4 dark:border-slate-700";
 const PART: &str = "text-sm font-semibold uppercase tracking-wide text-slate-700 dark:text-slate-300";
 
-fn id_param() -> impl Fn() -> Option<Uuid> + Copy + Send + Sync + 'static {
-    let params = use_params_map();
-    move || params.read().get("id").and_then(|s| s.parse::<Uuid>().ok())
-}
-
 fn saved_on(at: chrono::DateTime<chrono::Utc>) -> impl IntoView {
     view! {
         <p class="text-sm text-slate-700 dark:text-slate-300">
-            "Saved " <time datetime=at.to_rfc3339()>{at.format("%-d %b %Y, %H:%M UTC").to_string()}</time>
+            "Saved " <time datetime=at.to_rfc3339()>{when(at)}</time>
         </p>
     }
 }
@@ -43,7 +37,7 @@ fn Back(another: &'static str, another_href: &'static str) -> impl IntoView {
 
 #[component]
 pub fn SavedDescriptionPage() -> impl IntoView {
-    let id = id_param();
+    let id = route_id();
     let saved = Resource::new(id, |id| async move {
         match id {
             Some(id) => get_description(id).await,
@@ -124,7 +118,7 @@ fn DescriptionView(saved: SavedDescription) -> impl IntoView {
 
 #[component]
 pub fn SavedTranscriptPage() -> impl IntoView {
-    let id = id_param();
+    let id = route_id();
     let saved = Resource::new(id, |id| async move {
         match id {
             Some(id) => get_transcript(id).await,
