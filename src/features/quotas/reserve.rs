@@ -204,12 +204,14 @@ fn exceeded(metric: Metric, plan: Plan, limit: u32, now: DateTime<Utc>, resets_a
     AppError::QuotaExceeded { message, retry_after_secs, upgrade: !plan.is_paid() }
 }
 
-/// "in 3 h 12 min", "in 45 min", "in 2 days".
+/// "in 3 h 12 min", "in 2 h", "in 45 min", "in 2 days". Up to an hour reads in minutes,
+/// so the hourly limit's wait (rounded up) never shows as "1 h 0 min".
 fn in_words(wait: Duration) -> String {
     let minutes = (wait.num_seconds() + 59) / 60;
     match minutes {
         m if m >= 48 * 60 => format!("in {} days", m / (24 * 60)),
-        m if m >= 60 => format!("in {} h {} min", m / 60, m % 60),
+        m if m > 60 && m % 60 == 0 => format!("in {} h", m / 60),
+        m if m > 60 => format!("in {} h {} min", m / 60, m % 60),
         m => format!("in {} min", m.max(1)),
     }
 }
@@ -230,6 +232,18 @@ mod tests {
         assert_eq!(Metric::GenerationsMonth.window(now), (at("2026-12-01T00:00:00Z"), at("2027-01-01T00:00:00Z")));
         let feb = at("2028-02-29T12:00:00Z");
         assert_eq!(Metric::GenerationsMonth.window(feb).1, at("2028-03-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn waits_read_naturally() {
+        let words = |secs| in_words(Duration::seconds(secs));
+        assert_eq!(words(0), "in 1 min");
+        assert_eq!(words(59 * 60 + 1), "in 60 min");
+        assert_eq!(words(3_600), "in 60 min");
+        assert_eq!(words(3_601), "in 1 h 1 min");
+        assert_eq!(words(2 * 3_600), "in 2 h");
+        assert_eq!(words(3 * 3_600 + 12 * 60), "in 3 h 12 min");
+        assert_eq!(words(2 * 86_400), "in 2 days");
     }
 
     #[test]
