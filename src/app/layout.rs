@@ -11,6 +11,7 @@ const NAV: &[(&str, &str)] = &[
     ("/threads/new", "New thread"),
     ("/tools/description", "Descriptions"),
     ("/tools/transcribe", "Transcribe"),
+    ("/pricing", "Pricing"),
     ("/status", "Status"),
 ];
 

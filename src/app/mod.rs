@@ -71,6 +71,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reset-password") view=ResetPasswordPage/>
                     <Route path=path!("/sign-in/link") view=MagicLinkPage/>
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/pricing") view=crate::features::billing::PricingPage ssr=SsrMode::Async/>
+                    <Route path=path!("/billing/success") view=crate::features::billing::CheckoutSuccessPage/>
+                    <Route path=path!("/account/billing") view=crate::features::billing::BillingPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/referrals") view=crate::features::billing::ReferralsPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/addresses") view=AddressesPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/sessions") view=SessionsPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/delete") view=DeleteAccountPage ssr=SsrMode::Async/>

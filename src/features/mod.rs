@@ -1,13 +1,14 @@
 //! One folder per capability. Each keeps its pages, server functions (`api`), domain types
 //! and SQL (`db`, server only) together; other features call it through its `mod.rs`.
 //!
-//! Planned homes: `billing`, `marketplace`.
+//! Planned home: `marketplace`.
 
 pub mod accounts;
 pub mod admin;
 #[cfg(feature = "ssr")]
 pub mod ai;
 pub mod assistant;
+pub mod billing;
 pub mod email;
 pub mod history;
 pub mod letters;

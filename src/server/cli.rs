@@ -62,6 +62,13 @@ enum Command {
     },
     /// Print how many letters are in each status (and the oldest last change).
     LettersStats,
+    /// Process stored Stripe webhook events again through the webhook's code path: the ids
+    /// given, and with --failed every event whose processing failed. Exit code 1 if any fails.
+    StripeReplay {
+        ids: Vec<String>,
+        #[arg(long)]
+        failed: bool,
+    },
     /// Print X's weighted length of the text on standard input as
     /// {"weighted_length":N,"valid":B} (twitter-text v3 rules).
     XLength {
@@ -101,6 +108,7 @@ pub async fn run() -> ExitCode {
         Command::RevokePremium { email } => premium(config, Premium::Revoke { email }).await,
         Command::ResetStuck { older_than, dry_run } => reset_stuck(config, &older_than, dry_run).await,
         Command::LettersStats => letters_stats(config).await,
+        Command::StripeReplay { ids, failed } => stripe_replay(config, &ids, failed).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -210,6 +218,21 @@ async fn letters_stats(config: Config) -> Result<(), StartupError> {
     }
     println!("{:<12} {total:>8}", "total");
     Ok(())
+}
+
+async fn stripe_replay(config: Config, ids: &[String], failed: bool) -> Result<(), StartupError> {
+    if ids.is_empty() && !failed {
+        return Err(StartupError::Input("name the events to replay, or pass --failed".into()));
+    }
+    let pool = db::connect(&config).await?;
+    db::migrate(&pool).await?;
+    let (lines, all_ok) = crate::features::billing::admin_cli::replay(&pool, &config, ids, failed)
+        .await
+        .map_err(|e| StartupError::Serve(std::io::Error::other(e)))?;
+    for line in lines {
+        println!("{line}");
+    }
+    if all_ok { Ok(()) } else { Err(StartupError::Serve(std::io::Error::other("some events failed again"))) }
 }
 
 /// "3d 4h", "12m", "40s".

@@ -270,6 +270,62 @@ pub const VARS: &[VarSpec] = &[
         description: "Redis (`redis://[:password@]host:port[/db]`) that shares the per-minute limit between app instances; each instance counts alone while it is unset or unreachable.",
     },
     VarSpec {
+        name: "STRIPE_SECRET_KEY",
+        required: false,
+        secret: true,
+        default: None,
+        description: "Stripe secret key (`sk_live_…`/`sk_test_…`, or a restricted `rk_…`); without it `/pricing` shows the plans and says payments are not set up.",
+    },
+    VarSpec {
+        name: "STRIPE_WEBHOOK_SECRET",
+        required: false,
+        secret: true,
+        default: None,
+        description: "Signing secret(s) of the `/webhooks/stripe` endpoint (`whsec_…`), comma-separated so the old and the new secret both verify while one is rotated.",
+    },
+    VarSpec {
+        name: "STRIPE_API_BASE",
+        required: false,
+        secret: false,
+        default: Some("https://api.stripe.com/"),
+        description: "Base URL of Stripe's API (tests point it at a local fake).",
+    },
+    VarSpec {
+        name: "STRIPE_PRICE_PASS",
+        required: false,
+        secret: false,
+        default: None,
+        description: "Stripe price id (`price_…`, one-off) of the 30-day pass; a plan without its price cannot be bought.",
+    },
+    VarSpec {
+        name: "STRIPE_PRICE_STARTER",
+        required: false,
+        secret: false,
+        default: None,
+        description: "Stripe price id (recurring, monthly) of the Starter plan.",
+    },
+    VarSpec {
+        name: "STRIPE_PRICE_PRO",
+        required: false,
+        secret: false,
+        default: None,
+        description: "Stripe price id (recurring, monthly) of the Pro plan.",
+    },
+    VarSpec {
+        name: "STRIPE_PRICE_BUSINESS",
+        required: false,
+        secret: false,
+        default: None,
+        description: "Stripe price id (recurring, monthly) of the Business plan.",
+    },
+    VarSpec {
+        name: "REFERRAL_COMMISSION_BPS",
+        required: false,
+        secret: false,
+        default: Some("2000"),
+        description: "A referrer's commission on a referred member's first payment, in basis points (0–10000; 2000 = 20%), rounded down to the cent.",
+    },
+    VarSpec {
         name: "TRUSTED_PROXY_HOPS",
         required: false,
         secret: false,
@@ -379,6 +435,40 @@ impl fmt::Debug for RateLimitConfig {
     }
 }
 
+/// Stripe billing. Payments are on when the secret key is set; each plan needs its price id.
+#[derive(Clone)]
+pub struct BillingConfig {
+    pub stripe_secret_key: Option<String>,
+    /// Every configured signing secret; a webhook verifies against any of them.
+    pub webhook_secrets: Vec<String>,
+    /// With a trailing slash, as async-stripe joins `v1/…` to it.
+    pub stripe_api_base: String,
+    pub prices: StripePrices,
+    pub referral_commission_bps: u32,
+}
+
+impl fmt::Debug for BillingConfig {
+    // Hand-written so neither secret can reach a log line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BillingConfig")
+            .field("stripe_secret_key", &self.stripe_secret_key.as_ref().map(|_| "<set>"))
+            .field("webhook_secrets", &self.webhook_secrets.len())
+            .field("stripe_api_base", &self.stripe_api_base)
+            .field("prices", &self.prices)
+            .field("referral_commission_bps", &self.referral_commission_bps)
+            .finish()
+    }
+}
+
+/// Stripe price ids of the paid plans, from `STRIPE_PRICE_*`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StripePrices {
+    pub pass: Option<String>,
+    pub starter: Option<String>,
+    pub pro: Option<String>,
+    pub business: Option<String>,
+}
+
 /// Google sign-in (OpenID Connect), on when both the client id and secret are set.
 #[derive(Clone)]
 pub struct GoogleConfig {
@@ -467,6 +557,7 @@ pub struct Config {
     pub rate_limit: RateLimitConfig,
     /// Proxies whose `X-Forwarded-For` entries are believed (see `server::http::client_ip`).
     pub trusted_proxy_hops: usize,
+    pub billing: BillingConfig,
 }
 
 impl fmt::Debug for Config {
@@ -570,6 +661,7 @@ impl Config {
         let rate_limit = rate_limit_config(&vars, &lookup, &mut errors);
         let trusted_proxy_hops =
             vars.parsed("TRUSTED_PROXY_HOPS", &mut errors, |v| ranged::<usize>(v, 0, 16, "a whole number of proxies"));
+        let billing = billing_config(&vars, &lookup, &mut errors);
 
         match (
             database,
@@ -585,6 +677,7 @@ impl Config {
             url_import_ports,
             rate_limit,
             trusted_proxy_hops,
+            billing,
         ) {
             (
                 Some(database),
@@ -600,7 +693,9 @@ impl Config {
                 Some(url_import_ports),
                 Some(rate_limit),
                 Some(trusted_proxy_hops),
+                Some(billing),
             ) if errors.is_empty() => Ok(Config {
+                billing,
                 ai,
                 assistant_ai: assistant_ai.unwrap_or(AiBackend::Offline),
                 transcribe,
@@ -677,6 +772,66 @@ fn email_config<F: Fn(&str) -> Option<String>>(
         max_attempts: max_attempts?,
         retry_base: retry_base?,
         lease: lease?,
+    })
+}
+
+/// Stripe: keys, signing secrets (comma-separated), the API base and the plans' price ids.
+fn billing_config<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<'_, F>,
+    lookup: &F,
+    errors: &mut Vec<ConfigError>,
+) -> Option<BillingConfig> {
+    let set = |name: &str| lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let mut ok = true;
+    let mut token = |name: &'static str, prefixes: &[&str], what: &str| -> Option<String> {
+        let value = set(name)?;
+        let shaped = prefixes.iter().any(|p| value.starts_with(p)) && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if shaped {
+            Some(value)
+        } else {
+            // The value is a secret or an id: the message names the expected shape, not the value.
+            errors.push(ConfigError::new(name, &format!("must look like {what}")));
+            ok = false;
+            None
+        }
+    };
+    let stripe_secret_key = token("STRIPE_SECRET_KEY", &["sk_live_", "sk_test_", "rk_live_", "rk_test_"], "sk_live_… or sk_test_… (or a restricted rk_… key)");
+    let prices = StripePrices {
+        pass: token("STRIPE_PRICE_PASS", &["price_"], "price_…"),
+        starter: token("STRIPE_PRICE_STARTER", &["price_"], "price_…"),
+        pro: token("STRIPE_PRICE_PRO", &["price_"], "price_…"),
+        business: token("STRIPE_PRICE_BUSINESS", &["price_"], "price_…"),
+    };
+    let mut webhook_secrets = Vec::new();
+    for secret in set("STRIPE_WEBHOOK_SECRET").unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        if secret.starts_with("whsec_") && secret.bytes().all(|b| b.is_ascii_graphic()) {
+            webhook_secrets.push(secret.to_string());
+        } else {
+            errors.push(ConfigError::new("STRIPE_WEBHOOK_SECRET", "must be one or more whsec_… secrets separated by commas"));
+            ok = false;
+        }
+    }
+    let stripe_api_base = vars.parsed("STRIPE_API_BASE", errors, |v| match Url::parse(v) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+            Ok(format!("{}/", v.trim_end_matches('/')))
+        }
+        _ => Err("expected an absolute http(s) URL like https://api.stripe.com/".to_string()),
+    });
+    let referral_commission_bps =
+        vars.parsed("REFERRAL_COMMISSION_BPS", errors, |v| ranged::<u32>(v, 0, 10_000, "basis points"));
+    let mut prices_priced = [&prices.pass, &prices.starter, &prices.pro, &prices.business].into_iter().flatten().collect::<Vec<_>>();
+    prices_priced.sort();
+    if prices_priced.windows(2).any(|w| w[0] == w[1]) {
+        errors.push(ConfigError::new("STRIPE_PRICE_PASS", "and the other STRIPE_PRICE_* must all differ: a price id names one plan"));
+        ok = false;
+    }
+    ok.then_some(())?;
+    Some(BillingConfig {
+        stripe_secret_key,
+        webhook_secrets,
+        stripe_api_base: stripe_api_base?,
+        prices,
+        referral_commission_bps: referral_commission_bps?,
     })
 }
 
@@ -1197,6 +1352,48 @@ mod tests {
         let e = parse(&[DB, ("APP_ENV", "production"), ("PUBLIC_URL", "https://t.example"), ("RESEND_API_KEY", "k")])
             .unwrap_err();
         assert_eq!(vars_named(&e), ["EMAIL_FROM"]);
+    }
+
+    #[test]
+    fn stripe_is_optional_and_its_values_are_checked_without_echoing_secrets() {
+        let off = parse(&[DB]).expect("valid").billing;
+        assert!(off.stripe_secret_key.is_none() && off.webhook_secrets.is_empty());
+        assert_eq!(off.stripe_api_base, "https://api.stripe.com/");
+        assert_eq!(off.referral_commission_bps, 2000);
+
+        let on = parse(&[
+            DB,
+            ("STRIPE_SECRET_KEY", "sk_test_abc123"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_old, whsec_new"),
+            ("STRIPE_API_BASE", "http://127.0.0.1:9000"),
+            ("STRIPE_PRICE_PRO", "price_pro1"),
+            ("REFERRAL_COMMISSION_BPS", "1500"),
+        ])
+        .expect("valid")
+        .billing;
+        assert_eq!(on.webhook_secrets, ["whsec_old", "whsec_new"]);
+        assert_eq!(on.stripe_api_base, "http://127.0.0.1:9000/");
+        assert_eq!(on.prices.pro.as_deref(), Some("price_pro1"));
+        assert_eq!(on.prices.pass, None);
+        assert_eq!(on.referral_commission_bps, 1500);
+        assert!(!format!("{on:?}").contains("sk_test_abc123") && !format!("{on:?}").contains("whsec_new"));
+
+        let e = parse(&[
+            DB,
+            ("STRIPE_SECRET_KEY", "pk_test_publishable"),
+            ("STRIPE_WEBHOOK_SECRET", "hunter2secret"),
+            ("STRIPE_PRICE_STARTER", "prod_x"),
+            ("REFERRAL_COMMISSION_BPS", "10001"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            vars_named(&e),
+            ["STRIPE_SECRET_KEY", "STRIPE_PRICE_STARTER", "STRIPE_WEBHOOK_SECRET", "REFERRAL_COMMISSION_BPS"]
+        );
+        assert!(!e.to_string().contains("pk_test_publishable") && !e.to_string().contains("hunter2secret"));
+
+        let e = parse(&[DB, ("STRIPE_PRICE_PRO", "price_same"), ("STRIPE_PRICE_BUSINESS", "price_same")]).unwrap_err();
+        assert_eq!(vars_named(&e), ["STRIPE_PRICE_PASS"]);
     }
 
     #[test]

@@ -32,6 +32,9 @@ pub struct AppState {
     pub importer: crate::features::threads::import::Importer,
     /// The per-minute limit on server functions (in-process, or shared through Redis).
     pub rate_limiter: RateLimiter,
+    /// Stripe, when `STRIPE_SECRET_KEY` is set (payments are off otherwise).
+    #[from_ref(skip)]
+    pub stripe: Option<Arc<dyn crate::features::billing::StripeApi>>,
 }
 
 impl AppState {
@@ -49,7 +52,15 @@ impl AppState {
             ai_provider(&crate::server::config::AiConfig { backend: config.assistant_ai.clone(), ..config.ai.clone() });
         let importer = crate::features::threads::import::Importer::from_config(&config);
         let rate_limiter = RateLimiter::from_config(&config.rate_limit);
+        let stripe = match crate::features::billing::StripeHttp::from_config(&config.billing) {
+            Ok(stripe) => stripe.map(|s| Arc::new(s) as Arc<dyn crate::features::billing::StripeApi>),
+            Err(e) => {
+                tracing::error!(error = %e, "payments are off: the Stripe client could not be built");
+                None
+            }
+        };
         Self {
+            stripe,
             ai,
             assistant,
             importer,

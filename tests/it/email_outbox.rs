@@ -86,7 +86,7 @@ async fn concurrent_enqueues_of_one_key_keep_one_row(pool: PgPool) {
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn the_row_holds_everything_the_worker_needs(pool: PgPool) {
     let mut conn = pool.acquire().await.unwrap();
-    let email = VerifyEmail { name: "Ada".into(), token: "t0k".into() };
+    let email = VerifyEmail { name: "Ada".into(), token: "t0k".into(), next: None };
     let queued = outbox::enqueue(&mut conn, &links(), "  Ada@Example.com ", &email, "verify:1").await.unwrap();
     let (recipient, template, data, subject, text, status, attempts): (String, String, serde_json::Value, String, String, String, i32) =
         sqlx::query_as(

@@ -27,11 +27,18 @@ const PUBLIC: &[&str] = &[
     // "signed out" to them.
     "tools/describe",
     "tools/transcription-access",
+    // Visitors compare plans before signing up.
+    "billing/pricing",
 ];
 
 /// Endpoints for signed-in users or admins, with arguments that decode (so the guard, not
 /// the argument check, is what answers).
 const GUARDED: &[(&str, &[(&str, &str)])] = &[
+    ("billing/checkout", &[("plan", "pro")]),
+    ("billing/checkout-progress", &[("session_id", "cs_test_1")]),
+    ("billing/overview", &[]),
+    ("billing/portal", &[]),
+    ("billing/referrals", &[]),
     ("tools/description", &[("id", "00000000-0000-0000-0000-000000000000")]),
     ("tools/transcript", &[("id", "00000000-0000-0000-0000-000000000000")]),
     ("accounts/sign-out-everywhere", &[]),

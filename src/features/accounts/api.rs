@@ -80,7 +80,12 @@ mod ssr {
 
 /// Creates an account and emails a confirmation link. Answers the same for a registered email.
 #[server(prefix = "/api", endpoint = "accounts/sign-up")]
-pub async fn sign_up(email: String, password: String, display_name: String) -> Result<String, AppError> {
+pub async fn sign_up(
+    email: String,
+    password: String,
+    display_name: String,
+    #[server(default)] next: Option<String>,
+) -> Result<String, AppError> {
     use super::{
         audit, db,
         model::{EmailAddress, parse_display_name},
@@ -106,7 +111,8 @@ pub async fn sign_up(email: String, password: String, display_name: String) -> R
     match db::insert_user(&mut tx, email.as_str(), &hash, &name, referred_by).await? {
         Some(user) => {
             let token = tokens::issue(&mut tx, tokens::TokenKind::VerifyEmail, user).await?;
-            let mail = VerifyEmail { name: name.clone(), token };
+            let next = next.as_deref().and_then(super::model::safe_next);
+            let mail = VerifyEmail { name: name.clone(), token, next };
             state
                 .mailer
                 .enqueue(

@@ -42,13 +42,15 @@ pub use api::{
 };
 #[cfg(feature = "ssr")]
 pub use db::user_by_email;
-pub use model::{CurrentUser, EMAIL_MAX, EmailAddress, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, Role, parse_display_name};
+pub use model::{
+    CurrentUser, EMAIL_MAX, EmailAddress, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, Role, parse_display_name, safe_next,
+};
 pub use pages::{
     AccountMenu, ForgotPasswordPage, MagicLinkPage, ResetPasswordPage, SignInPage, SignUpPage, VerifyEmailPage,
     current_user, provide_current_user,
 };
 pub use settings::{
-    AccountPage, ConfirmEmailChangePage, DeleteAccountPage, DeviceSession, EMAIL_CHANGE_SENT, Profile, SessionsPage,
+    AccountNav, AccountPage, ConfirmEmailChangePage, DeleteAccountPage, DeviceSession, EMAIL_CHANGE_SENT, Profile, SessionsPage,
     WRONG_PASSWORD, parse_bio,
 };
 pub use sign_in_methods::{GetSignInMethods, SignInMethods, google_error, google_error_message};

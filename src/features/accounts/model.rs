@@ -116,3 +116,28 @@ mod tests {
         assert!(parse_display_name("a\u{0007}b").is_err());
     }
 }
+
+/// A path on this site to return to after signing up or in ("/pricing"), or `None` for
+/// anything that could leave the site (`//evil.example`, `https://…`, `/\\evil`).
+pub fn safe_next(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let ok = raw.starts_with('/')
+        && !raw.starts_with("//")
+        && raw.len() <= 200
+        && raw.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    ok.then(|| raw.to_string())
+}
+
+#[cfg(test)]
+mod next_tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_on_this_site_are_followed() {
+        assert_eq!(safe_next("/pricing").as_deref(), Some("/pricing"));
+        assert_eq!(safe_next("/account/billing/portal").as_deref(), Some("/account/billing/portal"));
+        for bad in ["", "pricing", "//evil.example", "https://evil.example", "/\\evil.example", "/a b", "javascript:alert(1)"] {
+            assert_eq!(safe_next(bad), None, "{bad}");
+        }
+    }
+}

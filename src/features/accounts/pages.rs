@@ -63,6 +63,31 @@ pub(super) fn on_success<T: Clone + Send + Sync + 'static>(
     });
 }
 
+/// The page to go on to after signing up or in (`?next=/pricing`), when it is on this site.
+pub(super) fn next_from_query() -> StoredValue<Option<String>> {
+    StoredValue::new(use_query_map().read_untracked().get("next").as_deref().and_then(super::model::safe_next))
+}
+
+/// When `value` turns Ok: refresh who is signed in, then go to `next`, else `fallback` (if any).
+fn on_success_next<T: Clone + Send + Sync + 'static>(
+    value: MappedSignal<Option<Result<T, AppError>>>,
+    next: StoredValue<Option<String>>,
+    fallback: Option<&'static str>,
+) {
+    let auth = use_auth();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = value.get() {
+            if let Some(auth) = auth {
+                auth.refresh();
+            }
+            if let Some(to) = next.get_value().as_deref().or(fallback) {
+                navigate(to, Default::default());
+            }
+        }
+    });
+}
+
 /// The `token` of an emailed link's address.
 pub(super) fn token_from_query() -> StoredValue<String> {
     StoredValue::new(use_query_map().read_untracked().get("token").unwrap_or_default())
@@ -102,6 +127,11 @@ pub fn AccountMenu() -> impl IntoView {
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
+    let next = next_from_query();
+    let sign_in_href = match next.get_value() {
+        Some(next) => format!("/sign-in?next={}", urlencoding_path(&next)),
+        None => "/sign-in".to_string(),
+    };
     let done = move || matches!(action.value().get(), Some(Ok(_)));
     view! {
         <Title text="Create your account"/>
@@ -114,10 +144,11 @@ pub fn SignUpPage() -> impl IntoView {
                         <Field label="Name" name="display_name" autocomplete="name" maxlength=NAME_MAX hint="How other members see you; 80 characters at most."/>
                         <Field label="Email" name="email" kind="email" autocomplete="email" maxlength=EMAIL_MAX/>
                         <Field label="Password" name="password" kind="password" autocomplete="new-password" maxlength=PASSWORD_MAX hint="At least 10 characters; not a common password."/>
+                        {next.get_value().map(|next| view! { <input type="hidden" name="next" value=next/> })}
                         <FormError value=action.value()/>
                         <button type="submit" class=format!("mt-6 {BUTTON}") disabled=move || action.pending().get()>"Create account"</button>
                     </ActionForm>
-                    <p class="mt-6">"Already have an account? " <A href="/sign-in" attr:class="inline-flex min-h-11 items-center text-indigo-700 underline dark:text-indigo-300">"Sign in"</A></p>
+                    <p class="mt-6">"Already have an account? " <A href=sign_in_href.clone() attr:class="inline-flex min-h-11 items-center text-indigo-700 underline dark:text-indigo-300">"Sign in"</A></p>
                 }
             >
                 <p role="status" class="mt-6 rounded-md border border-emerald-700 bg-emerald-50 p-4 text-emerald-950 dark:bg-emerald-950 dark:text-emerald-50">{SIGN_UP_DONE}</p>
@@ -129,7 +160,7 @@ pub fn SignUpPage() -> impl IntoView {
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
-    on_success(action.value(), Some("/account"));
+    on_success_next(action.value(), next_from_query(), Some("/account"));
     view! {
         <Title text="Sign in"/>
         <section class="mx-auto max-w-md">
@@ -227,7 +258,7 @@ pub fn MagicLinkPage() -> impl IntoView {
 pub fn VerifyEmailPage() -> impl IntoView {
     let token = token_from_query();
     let action = ServerAction::<ConfirmEmail>::new();
-    on_success(action.value(), None);
+    on_success_next(action.value(), next_from_query(), None);
     view! {
         <Title text="Confirm your email"/>
         <section class="mx-auto max-w-md">
@@ -248,4 +279,14 @@ pub fn VerifyEmailPage() -> impl IntoView {
             </Show>
         </section>
     }
+}
+
+/// A site path for a query value (only `/` and unreserved characters are kept as they are).
+fn urlencoding_path(path: &str) -> String {
+    path.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

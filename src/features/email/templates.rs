@@ -125,6 +125,18 @@ email!(Welcome, "welcome", |_d| "Welcome to Threadr".to_string());
 pub struct VerifyEmail {
     pub name: String,
     pub token: String,
+    /// Where the member was going when they signed up (a path on this site, e.g. "/pricing").
+    #[serde(default)]
+    pub next: Option<String>,
+}
+impl VerifyEmail {
+    fn link(&self, links: &Links) -> String {
+        let mut url = links.with_token("/verify-email", &self.token);
+        if let Some(next) = &self.next {
+            url = format!("{url}&next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+        }
+        url
+    }
 }
 bodies!(VerifyEmail, VerifyHtml = "verify_email.html", VerifyText = "verify_email.txt");
 email!(VerifyEmail, "verify_email", |_d| "Confirm your email address".to_string());
@@ -175,6 +187,9 @@ pub struct Receipt {
     pub amount_cents: i64,
     pub currency: String,
     pub paid_at: DateTime<Utc>,
+    /// Stripe's hosted invoice, when the payment had one.
+    #[serde(default)]
+    pub invoice_url: Option<String>,
 }
 impl Receipt {
     fn amount(&self) -> String {
@@ -194,12 +209,64 @@ pub struct PaymentFailed {
     pub plan: String,
     pub amount_cents: i64,
     pub currency: String,
+    /// Paid access lasts until then unless the payment goes through.
+    #[serde(default)]
+    pub grace_ends_at: Option<DateTime<Utc>>,
 }
 impl PaymentFailed {
     fn amount(&self) -> String {
         format_minor(self.amount_cents, &self.currency)
     }
+    fn keep_until(&self) -> String {
+        match self.grace_ends_at {
+            Some(at) => format!("by {}", at.format("%-d %B %Y, %H:%M UTC")),
+            None => "within 3 days".to_string(),
+        }
+    }
 }
+
+/// A subscription set to end at its period's end, or ended.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionCancelled {
+    pub name: String,
+    pub plan: String,
+    pub ends_at: DateTime<Utc>,
+    /// True once it has ended; false while it runs to its end date.
+    pub ended: bool,
+}
+impl SubscriptionCancelled {
+    fn end_date(&self) -> String {
+        self.ends_at.format("%-d %B %Y").to_string()
+    }
+}
+bodies!(SubscriptionCancelled, CancelledHtml = "subscription_cancelled.html", CancelledText = "subscription_cancelled.txt");
+email!(SubscriptionCancelled, "subscription_cancelled", |d| if d.ended {
+    format!("Your Threadr {} plan has ended", d.plan)
+} else {
+    format!("Your Threadr {} plan ends on {}", d.plan, d.end_date())
+});
+
+/// A referred member paid for the first time: the referrer's commission.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReferralEarned {
+    pub name: String,
+    pub referred_name: String,
+    pub amount_cents: i64,
+    pub commission_cents: i64,
+    pub currency: String,
+}
+impl ReferralEarned {
+    fn amount(&self) -> String {
+        format_minor(self.amount_cents, &self.currency)
+    }
+    fn commission(&self) -> String {
+        format_minor(self.commission_cents, &self.currency)
+    }
+}
+bodies!(ReferralEarned, ReferralHtml = "referral_earned.html", ReferralText = "referral_earned.txt");
+email!(ReferralEarned, "referral_earned", |d| format!("You earned {} from a referral", d.commission()));
 bodies!(PaymentFailed, FailedHtml = "payment_failed.html", FailedText = "payment_failed.txt");
 email!(PaymentFailed, "payment_failed", |_d| "Action needed: your payment did not go through".to_string());
 
@@ -376,6 +443,8 @@ pub const TEMPLATES: &[&str] = &[
     AccountNotice::TEMPLATE,
     Receipt::TEMPLATE,
     PaymentFailed::TEMPLATE,
+    SubscriptionCancelled::TEMPLATE,
+    ReferralEarned::TEMPLATE,
     OrderPlaced::TEMPLATE,
     OrderShipped::TEMPLATE,
     NewMessage::TEMPLATE,
@@ -401,6 +470,8 @@ pub fn render(template: &str, data: &serde_json::Value, links: &Links) -> Result
         AccountNotice::TEMPLATE => render_as::<AccountNotice>(data, links),
         Receipt::TEMPLATE => render_as::<Receipt>(data, links),
         PaymentFailed::TEMPLATE => render_as::<PaymentFailed>(data, links),
+        SubscriptionCancelled::TEMPLATE => render_as::<SubscriptionCancelled>(data, links),
+        ReferralEarned::TEMPLATE => render_as::<ReferralEarned>(data, links),
         OrderPlaced::TEMPLATE => render_as::<OrderPlaced>(data, links),
         OrderShipped::TEMPLATE => render_as::<OrderShipped>(data, links),
         NewMessage::TEMPLATE => render_as::<NewMessage>(data, links),

@@ -1,5 +1,8 @@
 //! `entitlement(user)`: the one place that says whether a member is paid, and on which plan.
-//! Billing fills `entitlements` from Stripe later; admins grant it by hand until then.
+//! Paid is any of: an admin grant or a 30-day pass in force (`entitlements`); a subscription
+//! that is `active` or `trialing` (one cancelled at period end until that end); a `past_due`
+//! one for [`PAST_DUE_GRACE_DAYS`] after its first unpaid failure. Billing keeps the tables
+//! up to date from Stripe's webhooks.
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgExecutor, PgPool};
@@ -7,12 +10,34 @@ use uuid::Uuid;
 
 use super::model::Plan;
 
-/// The member's plan now: the highest unrevoked entitlement in force, else Free.
+/// How long a subscription whose payment failed stays paid.
+pub const PAST_DUE_GRACE_DAYS: i32 = 3;
+
+/// When the grace of a past_due subscription `s` ends: [`PAST_DUE_GRACE_DAYS`] after the
+/// earliest failure of its unpaid invoices, else after its latest failure (the failed invoice
+/// was paid and Stripe's "active" is on its way); NULL while no failure is known yet (the
+/// `invoice.payment_failed` event has not arrived), which counts as still in grace. Only
+/// facts about invoices are used, so the answer does not depend on the order events came in.
+/// SQL over `s` (a subscriptions row).
+pub const GRACE_ENDS_SQL: &str = "(COALESCE(
+        (SELECT min(i.first_failed_at) FROM invoices i
+          WHERE i.stripe_subscription_id = s.stripe_subscription_id AND i.status = 'failed'),
+        (SELECT max(i.first_failed_at) FROM invoices i
+          WHERE i.stripe_subscription_id = s.stripe_subscription_id)) + make_interval(days => 3))";
+
+/// The member's plan now: the highest of their grants, passes and subscriptions in force,
+/// else Free.
 pub async fn entitlement(db: &PgPool, user: Uuid, now: DateTime<Utc>) -> Result<Plan, sqlx::Error> {
-    let plans: Vec<String> = sqlx::query_scalar(
+    let plans: Vec<String> = sqlx::query_scalar(&format!(
         "SELECT plan FROM entitlements
-          WHERE user_id = $1 AND revoked_at IS NULL AND starts_at <= $2 AND (ends_at IS NULL OR ends_at > $2)",
-    )
+          WHERE user_id = $1 AND revoked_at IS NULL AND starts_at <= $2 AND (ends_at IS NULL OR ends_at > $2)
+         UNION ALL
+         SELECT s.plan FROM subscriptions s
+          WHERE s.user_id = $1
+            AND ((s.status IN ('active', 'trialing')
+                  AND NOT (s.cancel_at_period_end AND s.current_period_end IS NOT NULL AND s.current_period_end <= $2))
+              OR (s.status = 'past_due' AND COALESCE({GRACE_ENDS_SQL}, $2 + interval '1 second') > $2))"
+    ))
     .bind(user)
     .bind(now)
     .fetch_all(db)

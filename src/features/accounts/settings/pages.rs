@@ -39,6 +39,8 @@ pub fn AccountNav(current: &'static str) -> impl IntoView {
                 {link("/account", "Profile")}
                 {link("/account/addresses", "Addresses")}
                 {link("/account/sessions", "Devices")}
+                {link("/account/billing", "Billing")}
+                {link("/account/referrals", "Referrals")}
                 {link("/account/delete", "Delete account")}
             </ul>
         </nav>

@@ -1,0 +1,60 @@
+//! Billing on Stripe: the plans (prices in the `plans` table), Checkout for the monthly plans
+//! and the 30-day pass, the customer portal, the signed and idempotent webhook that keeps
+//! subscriptions, passes and invoices right whatever order Stripe delivers in, the billing
+//! emails, and referral commissions. Which plan a member has is `quotas::entitlement`, which
+//! reads what this feature writes.
+//!
+//! Pages: `/pricing`, `/billing/success`, `/account/billing`, `/account/referrals`.
+
+mod api;
+pub mod model;
+mod pages;
+
+#[cfg(feature = "ssr")]
+mod account;
+#[cfg(feature = "ssr")]
+pub mod admin_cli;
+#[cfg(feature = "ssr")]
+pub mod checkout;
+#[cfg(feature = "ssr")]
+mod notices;
+#[cfg(feature = "ssr")]
+pub mod plans;
+#[cfg(feature = "ssr")]
+pub mod stripe;
+#[cfg(feature = "ssr")]
+pub mod webhook;
+
+pub use api::{
+    GetBilling, GetCheckoutProgress, GetPricing, GetReferrals, OpenPortal, StartCheckout, get_billing,
+    get_checkout_progress, get_pricing, get_referrals, open_portal, start_checkout,
+};
+pub use model::{BillingOverview, CheckoutProgress, Pricing, Referrals};
+pub use pages::{BillingPage, CheckoutSuccessPage, PricingPage, ReferralsPage};
+
+#[cfg(feature = "ssr")]
+pub use stripe::{StripeApi, StripeHttp};
+
+/// Billing's axum routes: Stripe's webhook, and the portal link billing emails carry.
+#[cfg(feature = "ssr")]
+pub fn routes() -> axum::Router<crate::server::state::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/webhooks/stripe", post(webhook::stripe_webhook))
+        .route("/account/billing/portal", get(portal_redirect))
+}
+
+/// `GET /account/billing/portal`: straight to a fresh Stripe portal session (emails link here;
+/// a portal session itself expires within minutes).
+#[cfg(feature = "ssr")]
+async fn portal_redirect(
+    axum::extract::State(state): axum::extract::State<crate::server::state::AppState>,
+    member: Option<crate::features::accounts::session::Member>,
+) -> axum::response::Redirect {
+    use axum::response::Redirect;
+    let Some(member) = member else { return Redirect::to("/sign-in?next=/account/billing/portal") };
+    match account::portal(&state, &member).await {
+        Ok(url) => Redirect::to(&url),
+        Err(_) => Redirect::to("/account/billing?portal=unavailable"),
+    }
+}

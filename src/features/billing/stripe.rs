@@ -1,0 +1,219 @@
+//! Stripe behind one trait of ours, so the rest of billing never sees async-stripe's types and
+//! tests can count what we ask for. Every POST carries an idempotency key derived from our own
+//! ids: the same logical request never makes two Stripe objects, however often it is retried.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeRequest};
+use uuid::Uuid;
+
+use super::model::SubscriptionStatus;
+use super::webhook::SubscriptionSnapshot;
+use crate::server::config::BillingConfig;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StripeError {
+    /// Stripe answered with an error (4xx or 5xx): its own message and the parameter at fault.
+    #[error("Stripe refused the request ({status}): {message}")]
+    Refused { status: u16, message: String, param: Option<String> },
+    #[error("Stripe could not be reached: {0}")]
+    Unreachable(String),
+    #[error("Stripe answered something we could not read: {0}")]
+    Unreadable(String),
+}
+
+impl From<stripe::StripeError> for StripeError {
+    fn from(e: stripe::StripeError) -> Self {
+        match e {
+            stripe::StripeError::Stripe(api, status) => Self::Refused {
+                status,
+                message: api.message.clone().unwrap_or_else(|| "no message".into()),
+                param: api.param.clone(),
+            },
+            stripe::StripeError::JSONDeserialize(m) => Self::Unreadable(m),
+            stripe::StripeError::Timeout => Self::Unreachable("timed out".into()),
+            other => Self::Unreachable(other.to_string()),
+        }
+    }
+}
+
+/// Checkout for a subscription or for a one-off payment (the pass).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckoutMode {
+    Subscription,
+    Payment,
+}
+
+pub struct NewCustomer<'a> {
+    pub user_id: Uuid,
+    pub email: &'a str,
+    pub name: &'a str,
+}
+
+pub struct NewCheckout<'a> {
+    /// Our checkout attempt: its id is the idempotency key.
+    pub attempt_id: Uuid,
+    pub user_id: Uuid,
+    pub customer: &'a str,
+    pub price: &'a str,
+    pub plan: &'a str,
+    pub mode: CheckoutMode,
+    pub success_url: String,
+    pub cancel_url: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckoutStarted {
+    pub id: String,
+    pub url: String,
+}
+
+/// One of the member's invoices as Stripe lists them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvoiceLine {
+    pub id: String,
+    pub number: Option<String>,
+    pub amount_cents: i64,
+    pub currency: String,
+    pub status: String,
+    pub created: DateTime<Utc>,
+    pub hosted_url: Option<String>,
+}
+
+#[async_trait]
+pub trait StripeApi: Send + Sync {
+    async fn create_customer(&self, customer: &NewCustomer<'_>) -> Result<String, StripeError>;
+    async fn create_checkout_session(&self, checkout: &NewCheckout<'_>) -> Result<CheckoutStarted, StripeError>;
+    /// A customer-portal session for `customer`; `key` is derived from our ids by the caller.
+    async fn create_portal_session(&self, customer: &str, return_url: &str, key: &str) -> Result<String, StripeError>;
+    async fn subscription(&self, id: &str) -> Result<SubscriptionSnapshot, StripeError>;
+    async fn invoices(&self, customer: &str, limit: u8) -> Result<Vec<InvoiceLine>, StripeError>;
+}
+
+/// The real thing: async-stripe's client pointed at `STRIPE_API_BASE`.
+pub struct StripeHttp {
+    client: Client,
+}
+
+impl StripeHttp {
+    /// `None` when no secret key is configured (payments are off).
+    pub fn from_config(config: &BillingConfig) -> Result<Option<Self>, StripeError> {
+        let Some(key) = config.stripe_secret_key.as_deref() else { return Ok(None) };
+        let client = ClientBuilder::new(key)
+            .url(config.stripe_api_base.clone())
+            .timeout(Duration::from_secs(20))
+            .app_info("Threadr", Some(env!("CARGO_PKG_VERSION").to_string()), None)
+            .build()
+            .map_err(StripeError::from)?;
+        Ok(Some(Self { client }))
+    }
+}
+
+fn idempotent(key: &str) -> Result<RequestStrategy, StripeError> {
+    IdempotencyKey::new(key)
+        .map(RequestStrategy::Idempotent)
+        .map_err(|e| StripeError::Unreadable(format!("idempotency key {key:?}: {e}")))
+}
+
+fn metadata(pairs: &[(&str, String)]) -> std::collections::HashMap<String, String> {
+    pairs.iter().map(|(k, v)| ((*k).to_string(), v.clone())).collect()
+}
+
+fn at(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(seconds, 0).unwrap_or_default()
+}
+
+#[async_trait]
+impl StripeApi for StripeHttp {
+    async fn create_customer(&self, c: &NewCustomer<'_>) -> Result<String, StripeError> {
+        let customer = stripe_core::customer::CreateCustomer::new()
+            .email(c.email)
+            .name(c.name)
+            .metadata(metadata(&[("user_id", c.user_id.to_string())]))
+            .customize()
+            .request_strategy(idempotent(&format!("threadr-customer-{}", c.user_id))?)
+            .send(&self.client)
+            .await?;
+        Ok(customer.id.to_string())
+    }
+
+    async fn create_checkout_session(&self, c: &NewCheckout<'_>) -> Result<CheckoutStarted, StripeError> {
+        use stripe_checkout::checkout_session::{
+            CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionPaymentIntentData,
+            CreateCheckoutSessionSubscriptionData,
+        };
+        let tags = metadata(&[("user_id", c.user_id.to_string()), ("plan", c.plan.to_string()), ("attempt_id", c.attempt_id.to_string())]);
+        let line = CreateCheckoutSessionLineItems { price: Some(c.price.to_string()), quantity: Some(1), ..Default::default() };
+        let mut request = CreateCheckoutSession::new()
+            .customer(c.customer)
+            .client_reference_id(c.user_id.to_string())
+            .line_items(vec![line])
+            .success_url(c.success_url.clone())
+            .cancel_url(c.cancel_url.clone())
+            .metadata(tags.clone());
+        request = match c.mode {
+            CheckoutMode::Subscription => request
+                .mode(stripe_checkout::CheckoutSessionMode::Subscription)
+                .subscription_data(CreateCheckoutSessionSubscriptionData { metadata: Some(tags), ..Default::default() }),
+            CheckoutMode::Payment => request
+                .mode(stripe_checkout::CheckoutSessionMode::Payment)
+                .payment_intent_data(CreateCheckoutSessionPaymentIntentData { metadata: Some(tags), ..Default::default() }),
+        };
+        let session = request
+            .customize()
+            .request_strategy(idempotent(&format!("threadr-checkout-{}", c.attempt_id))?)
+            .send(&self.client)
+            .await?;
+        let url = session.url.ok_or_else(|| StripeError::Unreadable("the checkout session has no url".into()))?;
+        Ok(CheckoutStarted { id: session.id.to_string(), url })
+    }
+
+    async fn create_portal_session(&self, customer: &str, return_url: &str, key: &str) -> Result<String, StripeError> {
+        let session = stripe_billing::billing_portal_session::CreateBillingPortalSession::new()
+            .customer(customer)
+            .return_url(return_url)
+            .customize()
+            .request_strategy(idempotent(key)?)
+            .send(&self.client)
+            .await?;
+        Ok(session.url)
+    }
+
+    async fn subscription(&self, id: &str) -> Result<SubscriptionSnapshot, StripeError> {
+        let s = stripe_billing::subscription::RetrieveSubscription::new(id).send(&self.client).await?;
+        let item = s.items.data.first();
+        let status = SubscriptionStatus::parse(s.status.as_str())
+            .ok_or_else(|| StripeError::Unreadable(format!("unknown subscription status {:?}", s.status.as_str())))?;
+        Ok(SubscriptionSnapshot {
+            id: s.id.to_string(),
+            customer: s.customer.id().to_string(),
+            price_id: item.map(|i| i.price.id.to_string()).unwrap_or_default(),
+            status,
+            current_period_end: item.map(|i| at(i.current_period_end)),
+            cancel_at_period_end: s.cancel_at_period_end,
+            ended_at: s.ended_at.map(at),
+        })
+    }
+
+    async fn invoices(&self, customer: &str, limit: u8) -> Result<Vec<InvoiceLine>, StripeError> {
+        let list = stripe_billing::invoice::ListInvoice::new()
+            .customer(customer)
+            .limit(i64::from(limit))
+            .send(&self.client)
+            .await?;
+        Ok(list
+            .data
+            .into_iter()
+            .map(|i| InvoiceLine {
+                id: i.id.as_ref().map(ToString::to_string).unwrap_or_default(),
+                number: i.number,
+                amount_cents: if i.amount_paid > 0 { i.amount_paid } else { i.amount_due },
+                currency: i.currency.to_string(),
+                status: i.status.map(|s| s.as_str().to_string()).unwrap_or_else(|| "draft".into()),
+                created: at(i.created),
+                hosted_url: i.hosted_invoice_url,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,159 @@
+//! `POST /webhooks/stripe`: the signature is checked before anything in the body is read; the
+//! event is stored once by its id (a duplicate answers 200 and does nothing); processing runs
+//! in one transaction with the event row locked, so twenty parallel deliveries of one event do
+//! its work once. A processing error answers 500 (Stripe retries for three days) and is kept
+//! with the event in `stripe_events` for the admin area to show and replay through [`run`].
+
+mod event;
+mod payments;
+mod process;
+pub mod signature;
+mod subscriptions;
+
+use axum::{
+    Json,
+    body::Bytes,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use sqlx::PgPool;
+
+pub use event::{Event, SubscriptionSnapshot};
+pub use payments::{PASS_DAYS, commission};
+pub use process::{Deps, Outcome, ProcessError};
+pub use subscriptions::{Decision, Stored, decide};
+
+use crate::server::state::AppState;
+
+/// What a delivery came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Handled {
+    Processed(String),
+    Ignored(String),
+    /// Already processed (or ignored) before: nothing done.
+    Duplicate,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("{0}")]
+    Process(#[from] ProcessError),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("no stored event {0}")]
+    Unknown(String),
+}
+
+pub async fn stripe_webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let header = headers.get("stripe-signature").and_then(|v| v.to_str().ok());
+    let now = state.clock.now().timestamp();
+    if let Err(e) = signature::verify(header, &body, &state.config.billing.webhook_secrets, now) {
+        tracing::warn!(reason = %e, "stripe webhook refused");
+        return (StatusCode::BAD_REQUEST, format!("Webhook refused: {e}.")).into_response();
+    }
+    let event = match Event::parse(&body) {
+        Ok(event) => event,
+        Err(e) => {
+            tracing::warn!(reason = %e, "signed stripe webhook with an unreadable body");
+            return (StatusCode::BAD_REQUEST, format!("Webhook refused: {e}.")).into_response();
+        }
+    };
+    match ingest(&state, &event).await {
+        Ok(handled) => {
+            let outcome = match &handled {
+                Handled::Processed(what) => what.clone(),
+                Handled::Ignored(why) => why.clone(),
+                Handled::Duplicate => "duplicate: already handled".to_string(),
+            };
+            tracing::info!(event = %event.id, kind = %event.kind, outcome = %outcome, "stripe webhook");
+            Json(serde_json::json!({ "received": true, "outcome": outcome })).into_response()
+        }
+        Err(e) => {
+            tracing::error!(event = %event.id, kind = %event.kind, error = %e, "stripe webhook failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "The event could not be processed; Stripe will retry it.").into_response()
+        }
+    }
+}
+
+/// Stores `event` once and processes it unless that was done before.
+pub async fn ingest(state: &AppState, event: &Event) -> Result<Handled, IngestError> {
+    let payload = serde_json::json!({
+        "id": event.id, "object": "event", "type": event.kind, "created": event.created,
+        "data": { "object": event.object },
+    });
+    sqlx::query(
+        "INSERT INTO stripe_events (id, type, created_at, payload) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&event.id)
+    .bind(&event.kind)
+    .bind(event.created_at())
+    .bind(&payload)
+    .execute(&state.db)
+    .await?;
+    run(state, &event.id).await
+}
+
+/// Processes the stored event `id` unless it was processed already: a webhook delivery, and
+/// the admin area's replay of a failed event, go through here.
+pub async fn run(state: &AppState, id: &str) -> Result<Handled, IngestError> {
+    let deps = Deps {
+        stripe: state.stripe.as_deref(),
+        config: &state.config.billing,
+        mailer: &state.mailer,
+        now: state.clock.now(),
+    };
+    run_with(&state.db, &deps, id).await
+}
+
+pub async fn run_with(db: &PgPool, deps: &Deps<'_>, id: &str) -> Result<Handled, IngestError> {
+    let mut tx = db.begin().await?;
+    let row: Option<(String, serde_json::Value)> =
+        sqlx::query_as("SELECT status, payload FROM stripe_events WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((status, payload)) = row else { return Err(IngestError::Unknown(id.to_string())) };
+    if matches!(status.as_str(), "processed" | "ignored") {
+        tx.commit().await?;
+        return Ok(Handled::Duplicate);
+    }
+    let event = Event::parse(payload.to_string().as_bytes()).map_err(ProcessError::Malformed)?;
+    match process::process(&mut tx, deps, &event).await {
+        Ok(outcome) => {
+            let (status, text) = match &outcome {
+                Outcome::Done(what) => ("processed", what),
+                Outcome::Ignored(why) => ("ignored", why),
+            };
+            sqlx::query(
+                "UPDATE stripe_events SET status = $2, outcome = $3, error = NULL, attempts = attempts + 1,
+                        last_attempt_at = $4, processed_at = $4 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(status)
+            .bind(text)
+            .bind(deps.now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(match outcome {
+                Outcome::Done(what) => Handled::Processed(what),
+                Outcome::Ignored(why) => Handled::Ignored(why),
+            })
+        }
+        Err(e) => {
+            tx.rollback().await?;
+            sqlx::query(
+                "UPDATE stripe_events SET status = 'failed', error = $2, attempts = attempts + 1, last_attempt_at = $3
+                  WHERE id = $1 AND status NOT IN ('processed', 'ignored')",
+            )
+            .bind(id)
+            .bind(e.to_string())
+            .bind(deps.now)
+            .execute(db)
+            .await?;
+            Err(e.into())
+        }
+    }
+}
