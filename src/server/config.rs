@@ -785,7 +785,8 @@ fn billing_config<F: Fn(&str) -> Option<String>>(
     let mut ok = true;
     let mut token = |name: &'static str, prefixes: &[&str], what: &str| -> Option<String> {
         let value = set(name)?;
-        let shaped = prefixes.iter().any(|p| value.starts_with(p)) && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        let shaped = prefixes.iter().any(|p| value.starts_with(p))
+            && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
         if shaped {
             Some(value)
         } else {
@@ -795,7 +796,11 @@ fn billing_config<F: Fn(&str) -> Option<String>>(
             None
         }
     };
-    let stripe_secret_key = token("STRIPE_SECRET_KEY", &["sk_live_", "sk_test_", "rk_live_", "rk_test_"], "sk_live_… or sk_test_… (or a restricted rk_… key)");
+    let stripe_secret_key = token(
+        "STRIPE_SECRET_KEY",
+        &["sk_live_", "sk_test_", "rk_live_", "rk_test_"],
+        "sk_live_… or sk_test_… (or a restricted rk_… key)",
+    );
     let prices = StripePrices {
         pass: token("STRIPE_PRICE_PASS", &["price_"], "price_…"),
         starter: token("STRIPE_PRICE_STARTER", &["price_"], "price_…"),
@@ -807,7 +812,10 @@ fn billing_config<F: Fn(&str) -> Option<String>>(
         if secret.starts_with("whsec_") && secret.bytes().all(|b| b.is_ascii_graphic()) {
             webhook_secrets.push(secret.to_string());
         } else {
-            errors.push(ConfigError::new("STRIPE_WEBHOOK_SECRET", "must be one or more whsec_… secrets separated by commas"));
+            errors.push(ConfigError::new(
+                "STRIPE_WEBHOOK_SECRET",
+                "must be one or more whsec_… secrets separated by commas",
+            ));
             ok = false;
         }
     }
@@ -819,10 +827,14 @@ fn billing_config<F: Fn(&str) -> Option<String>>(
     });
     let referral_commission_bps =
         vars.parsed("REFERRAL_COMMISSION_BPS", errors, |v| ranged::<u32>(v, 0, 10_000, "basis points"));
-    let mut prices_priced = [&prices.pass, &prices.starter, &prices.pro, &prices.business].into_iter().flatten().collect::<Vec<_>>();
+    let mut prices_priced =
+        [&prices.pass, &prices.starter, &prices.pro, &prices.business].into_iter().flatten().collect::<Vec<_>>();
     prices_priced.sort();
     if prices_priced.windows(2).any(|w| w[0] == w[1]) {
-        errors.push(ConfigError::new("STRIPE_PRICE_PASS", "and the other STRIPE_PRICE_* must all differ: a price id names one plan"));
+        errors.push(ConfigError::new(
+            "STRIPE_PRICE_PASS",
+            "and the other STRIPE_PRICE_* must all differ: a price id names one plan",
+        ));
         ok = false;
     }
     ok.then_some(())?;

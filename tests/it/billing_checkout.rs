@@ -40,7 +40,8 @@ async fn without_stripe_the_plans_still_show_and_nothing_can_be_bought(pool: PgP
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn the_plans_limits_in_the_database_are_the_ones_enforced(pool: PgPool) {
     use threadr::features::quotas::Plan;
-    let rows: Vec<(String, i32, Option<i32>, Option<i32>, Option<i32>)> = sqlx::query_as(
+    type Limits = (String, i32, Option<i32>, Option<i32>, Option<i32>);
+    let rows: Vec<Limits> = sqlx::query_as(
         "SELECT code, ai_requests_per_hour, generations_per_day, generations_per_month, pass_days FROM plans",
     )
     .fetch_all(&pool)
@@ -102,7 +103,11 @@ fn customers_id(fake: &FakeStripe) -> Option<String> {
 async fn bad_checkout_requests_get_clear_answers_and_nothing_is_made(pool: PgPool) {
     let fake = FakeStripe::start().await;
     // A price id Stripe does not know.
-    let app = TestApp::spawn_with(pool.clone(), stripe_config(&fake.base_url, &[("STRIPE_PRICE_BUSINESS", "price_unknown_here")])).await;
+    let app = TestApp::spawn_with(
+        pool.clone(),
+        stripe_config(&fake.base_url, &[("STRIPE_PRICE_BUSINESS", "price_unknown_here")]),
+    )
+    .await;
     assert_eq!(sign_up(&app, "new@example.com").await.status(), 200);
     let unconfirmed = sign_in_cookie(&app, "new@example.com", PASSWORD).await.unwrap();
     let res = checkout(&app, &unconfirmed, "pro").await;
@@ -135,7 +140,12 @@ async fn the_success_page_waits_for_the_webhook_then_the_plan_and_billing_show(p
         let app = &app;
         let cookie = cookie.clone();
         async move {
-            let v: serde_json::Value = app.call_as("billing/checkout-progress", &[("session_id", &id)], Some(&cookie)).await.json().await.unwrap();
+            let v: serde_json::Value = app
+                .call_as("billing/checkout-progress", &[("session_id", &id)], Some(&cookie))
+                .await
+                .json()
+                .await
+                .unwrap();
             v
         }
     };
@@ -144,13 +154,26 @@ async fn the_success_page_waits_for_the_webhook_then_the_plan_and_billing_show(p
     let customer = customers_id(&fake).unwrap();
     let t = now();
     let sub = subscription_object("sub_1", &customer, PRICE_PRO, "active", (t, t + 30 * 86_400), false, t);
-    let completed = fake_stripe::checkout_session_object(&session_id, &customer, "subscription", PRICE_PRO, &user.to_string(), Some("sub_1"), "paid", 1999, t);
+    let completed = fake_stripe::checkout_session_object(
+        &session_id,
+        &customer,
+        "subscription",
+        PRICE_PRO,
+        &user.to_string(),
+        Some("sub_1"),
+        "paid",
+        1999,
+        t,
+    );
     assert_eq!(deliver(&app, &event("evt_c", "checkout.session.completed", t, completed)).await.status(), 200);
     assert_eq!(deliver(&app, &event("evt_s", "customer.subscription.created", t, sub.clone())).await.status(), 200);
     let granted = progress(session_id.clone()).await;
     assert_eq!(granted["Granted"]["plan"], "pro", "{granted}");
     // Someone else's session is not found.
-    assert_eq!(app.call_as("billing/checkout-progress", &[("session_id", "cs_other")], Some(&cookie)).await.status(), 404);
+    assert_eq!(
+        app.call_as("billing/checkout-progress", &[("session_id", "cs_other")], Some(&cookie)).await.status(),
+        404
+    );
 
     fake.set_subscription(sub);
     fake.add_invoice(invoice_object("in_1", &customer, Some("sub_1"), 1999, "paid", (t, t + 30 * 86_400), t));
@@ -184,11 +207,19 @@ async fn a_visitor_who_signs_up_from_pricing_is_sent_back_there(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
     let form = [("email", "v@example.com"), ("password", PASSWORD), ("display_name", "V"), ("next", "/pricing")];
     assert_eq!(app.call("accounts/sign-up", &form).await.status(), 200);
-    let link: String = sqlx::query_scalar("SELECT text_body FROM email_outbox WHERE template = 'verify_email'").fetch_one(&pool).await.unwrap();
+    let link: String = sqlx::query_scalar("SELECT text_body FROM email_outbox WHERE template = 'verify_email'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert!(link.contains("&next=%2Fpricing"), "{link}");
     // Somewhere else is never a place to return to.
     let form = [("email", "w@example.com"), ("password", PASSWORD), ("display_name", "W"), ("next", "//evil.example")];
     assert_eq!(app.call("accounts/sign-up", &form).await.status(), 200);
-    let other: String = sqlx::query_scalar("SELECT text_body FROM email_outbox WHERE template = 'verify_email' AND recipient = 'w@example.com'").fetch_one(&pool).await.unwrap();
+    let other: String = sqlx::query_scalar(
+        "SELECT text_body FROM email_outbox WHERE template = 'verify_email' AND recipient = 'w@example.com'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert!(!other.contains("next="), "{other}");
 }

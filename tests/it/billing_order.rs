@@ -51,7 +51,11 @@ fn history(ids: &Ids, base: i64) -> Vec<(String, i64, serde_json::Value)> {
     };
     let s = |kind: &str, at: i64, o: serde_json::Value| (kind.to_string(), at, o);
     vec![
-        s("checkout.session.completed", base + 100, plan_checkout(&format!("cs_{}_s", ids.tag), &cus, "starter", ids.user, Some(&sub), base + 90)),
+        s(
+            "checkout.session.completed",
+            base + 100,
+            plan_checkout(&format!("cs_{}_s", ids.tag), &cus, "starter", ids.user, Some(&sub), base + 90),
+        ),
         s("customer.subscription.created", base + 100, snap("incomplete", PRICE_STARTER, first, false)),
         // Same second as `created`: only Stripe can say which is current.
         s("customer.subscription.updated", base + 100, snap("active", PRICE_STARTER, first, false)),
@@ -64,8 +68,16 @@ fn history(ids: &Ids, base: i64) -> Vec<(String, i64, serde_json::Value)> {
         s("customer.subscription.updated", base + 400, snap("active", PRICE_PRO, second, false)),
         s("customer.subscription.updated", base + 500, snap("active", PRICE_PRO, second, true)),
         s("customer.subscription.deleted", base + 600, snap("canceled", PRICE_PRO, second, true)),
-        s("checkout.session.completed", base + 700, plan_checkout(&format!("cs_{}_p1", ids.tag), &cus, "pass", ids.user, None, base + 690)),
-        s("checkout.session.completed", base + 800, plan_checkout(&format!("cs_{}_p2", ids.tag), &cus, "pass", ids.user, None, base + 790)),
+        s(
+            "checkout.session.completed",
+            base + 700,
+            plan_checkout(&format!("cs_{}_p1", ids.tag), &cus, "pass", ids.user, None, base + 690),
+        ),
+        s(
+            "checkout.session.completed",
+            base + 800,
+            plan_checkout(&format!("cs_{}_p2", ids.tag), &cus, "pass", ids.user, None, base + 790),
+        ),
     ]
 }
 
@@ -122,11 +134,12 @@ async fn deliver(state: &AppState, fake: &FakeStripe, ids: &Ids, base: i64, pref
     .fetch_optional(&state.db)
     .await
     .unwrap();
-    let pass_ends_at = sqlx::query_scalar("SELECT max(ends_at) FROM entitlements WHERE user_id = $1 AND source = 'pass'")
-        .bind(ids.user)
-        .fetch_one(&state.db)
-        .await
-        .unwrap();
+    let pass_ends_at =
+        sqlx::query_scalar("SELECT max(ends_at) FROM entitlements WHERE user_id = $1 AND source = 'pass'")
+            .bind(ids.user)
+            .fetch_one(&state.db)
+            .await
+            .unwrap();
     Final { plans, subscription, pass_ends_at }
 }
 
@@ -149,7 +162,8 @@ async fn any_order_and_any_repetition_of_the_events_ends_in_the_ordered_state(po
     let cases: Vec<(u32, usize, Vec<usize>)> = (0..CASES)
         .map(|case| {
             let (prefix, copies, seed) = strategy.new_tree(&mut runner).unwrap().current();
-            let mut order: Vec<usize> = (0..prefix).flat_map(|i| std::iter::repeat_n(i, usize::from(copies[i]))).collect();
+            let mut order: Vec<usize> =
+                (0..prefix).flat_map(|i| std::iter::repeat_n(i, usize::from(copies[i]))).collect();
             order.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed));
             (case, prefix, order)
         })

@@ -37,7 +37,11 @@ pub fn now() -> i64 {
 
 /// Delivers `payload` as Stripe would, signed with `secret` at `t`.
 pub async fn deliver_signed(app: &TestApp, payload: &str, header: Option<String>) -> Response {
-    let mut req = app.client.post(app.url("/webhooks/stripe")).header("content-type", "application/json").body(payload.to_string());
+    let mut req = app
+        .client
+        .post(app.url("/webhooks/stripe"))
+        .header("content-type", "application/json")
+        .body(payload.to_string());
     if let Some(h) = header {
         req = req.header("stripe-signature", h);
     }
@@ -88,14 +92,31 @@ pub async fn event_status(pool: &PgPool, id: &str) -> Option<(String, i32, Optio
 
 /// A checkout session object for a Threadr plan purchase (our checkouts carry the plan in
 /// their metadata, as `billing::stripe` sends it).
-pub fn plan_checkout(id: &str, customer: &str, plan: &str, user: Uuid, subscription: Option<&str>, created: i64) -> serde_json::Value {
+pub fn plan_checkout(
+    id: &str,
+    customer: &str,
+    plan: &str,
+    user: Uuid,
+    subscription: Option<&str>,
+    created: i64,
+) -> serde_json::Value {
     let (mode, price, cents) = match plan {
         "pass" => ("payment", fake_stripe::PRICE_PASS, 499),
         "starter" => ("subscription", fake_stripe::PRICE_STARTER, 999),
         "pro" => ("subscription", fake_stripe::PRICE_PRO, 1999),
         _ => ("subscription", fake_stripe::PRICE_BUSINESS, 4999),
     };
-    let mut o = fake_stripe::checkout_session_object(id, customer, mode, price, &user.to_string(), subscription, "paid", cents, created);
+    let mut o = fake_stripe::checkout_session_object(
+        id,
+        customer,
+        mode,
+        price,
+        &user.to_string(),
+        subscription,
+        "paid",
+        cents,
+        created,
+    );
     o["metadata"]["plan"] = serde_json::json!(plan);
     o
 }

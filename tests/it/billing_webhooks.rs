@@ -3,8 +3,7 @@
 
 use crate::billing_support::*;
 use crate::fake_stripe::{
-    self, FakeStripe, PRICE_PRO, PRICE_STARTER, event, invoice_object,
-    signature_header, subscription_object,
+    self, FakeStripe, PRICE_PRO, PRICE_STARTER, event, invoice_object, signature_header, subscription_object,
 };
 use crate::helpers::{TestApp, count};
 use chrono::{Duration, Utc};
@@ -37,7 +36,12 @@ async fn only_correctly_signed_deliveries_are_processed(pool: PgPool) {
     }
     // Tampered: signed for one body, another delivered.
     let signed = signature_header(&payload("evt_tampered"), WEBHOOK_SECRET, t);
-    let res = deliver_signed(&app, &payload("evt_tampered").replace("ping.unknown", "invoice.payment_succeeded"), Some(signed)).await;
+    let res = deliver_signed(
+        &app,
+        &payload("evt_tampered").replace("ping.unknown", "invoice.payment_succeeded"),
+        Some(signed),
+    )
+    .await;
     assert_eq!(res.status(), 400);
     assert!(res.text().await.unwrap().contains("no v1 signature matches"));
     // Several v1 values, one of them valid.
@@ -46,7 +50,8 @@ async fn only_correctly_signed_deliveries_are_processed(pool: PgPool) {
     let several = format!("t={t},v1={},v1={good_v1}", "ab".repeat(32));
     assert_eq!(deliver_signed(&app, &payload("evt_several"), Some(several)).await.status(), 200);
 
-    let stored: Vec<String> = sqlx::query_scalar("SELECT id FROM stripe_events ORDER BY id").fetch_all(&pool).await.unwrap();
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM stripe_events ORDER BY id").fetch_all(&pool).await.unwrap();
     assert_eq!(stored, ["evt_rotated", "evt_several", "evt_valid"], "only verified events are stored");
     let (status, attempts, _) = event_status(&pool, "evt_valid").await.unwrap();
     assert_eq!((status.as_str(), attempts), ("ignored", 1), "unknown types are stored and acknowledged");
@@ -56,7 +61,9 @@ async fn only_correctly_signed_deliveries_are_processed(pool: PgPool) {
 async fn a_malformed_body_with_a_valid_signature_is_refused_and_not_stored(pool: PgPool) {
     let fake = FakeStripe::start().await;
     let app = spawn(&pool, &fake).await;
-    for body in ["not json at all", r#"{"object":"customer","id":"cus_1"}"#, r#"{"object":"event","id":"evt_x","type":"a"}"#] {
+    for body in
+        ["not json at all", r#"{"object":"customer","id":"cus_1"}"#, r#"{"object":"event","id":"evt_x","type":"a"}"#]
+    {
         let res = deliver(&app, body).await;
         assert_eq!(res.status(), 400, "{body}");
         assert!(res.text().await.unwrap().starts_with("Webhook refused:"));
@@ -69,7 +76,8 @@ async fn the_same_event_twenty_times_in_parallel_is_processed_once_with_one_emai
     let fake = FakeStripe::start().await;
     let app = spawn(&pool, &fake).await;
     let user = member_with_customer(&app, &pool, "ada@example.com", "cus_ada").await;
-    let payload = event("evt_paid_1", "invoice.payment_succeeded", now(), paid_invoice("in_1", "cus_ada", "sub_1", 1999));
+    let payload =
+        event("evt_paid_1", "invoice.payment_succeeded", now(), paid_invoice("in_1", "cus_ada", "sub_1", 1999));
     let deliveries = (0..20).map(|_| deliver(&app, &payload));
     let statuses: Vec<u16> = futures::future::join_all(deliveries).await.iter().map(|r| r.status().as_u16()).collect();
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
@@ -90,7 +98,10 @@ async fn events_for_an_unknown_customer_grant_nothing_and_say_why(pool: PgPool) 
     assert_eq!(res.status(), 200);
     let (status, _, _) = event_status(&pool, "evt_stranger").await.unwrap();
     assert_eq!(status, "ignored");
-    let outcome: String = sqlx::query_scalar("SELECT outcome FROM stripe_events WHERE id = 'evt_stranger'").fetch_one(&pool).await.unwrap();
+    let outcome: String = sqlx::query_scalar("SELECT outcome FROM stripe_events WHERE id = 'evt_stranger'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert!(outcome.contains("cus_stranger is not a Threadr member"), "{outcome}");
     assert_eq!(count(&pool, "SELECT count(*) FROM subscriptions").await, 0);
 }
@@ -118,7 +129,10 @@ async fn an_unknown_price_fails_the_event_for_a_retry_and_grants_nothing(pool: P
     assert!(all_ok, "{lines:?}");
     assert_eq!(lines, ["evt_odd_price: processed: subscription sub_1 stored: business active"]);
     assert_eq!(plan_of(&pool, user, Utc::now()).await, Plan::Business);
-    let (lines, _) = threadr::features::billing::admin_cli::replay(&pool, &fixed, &["evt_odd_price".to_string()], false).await.unwrap();
+    let (lines, _) =
+        threadr::features::billing::admin_cli::replay(&pool, &fixed, &["evt_odd_price".to_string()], false)
+            .await
+            .unwrap();
     assert_eq!(lines, ["evt_odd_price: already processed; nothing done"]);
 }
 
@@ -126,7 +140,8 @@ async fn an_unknown_price_fails_the_event_for_a_retry_and_grants_nothing(pool: P
 async fn a_subscription_grants_its_plan_and_a_failed_payment_keeps_it_for_three_days(pool: PgPool) {
     let fake = FakeStripe::start().await;
     let clock = std::sync::Arc::new(threadr::server::clock::ManualClock::new(Utc::now()));
-    let app = TestApp::spawn_with_config_and_clock(pool.clone(), stripe_config(&fake.base_url, &[]), clock.clone()).await;
+    let app =
+        TestApp::spawn_with_config_and_clock(pool.clone(), stripe_config(&fake.base_url, &[]), clock.clone()).await;
     let user = member_with_customer(&app, &pool, "ada@example.com", "cus_ada").await;
     let t = now();
     let period = (t, t + 30 * 86_400);
@@ -142,7 +157,10 @@ async fn a_subscription_grants_its_plan_and_a_failed_payment_keeps_it_for_three_
     assert_eq!(plan_of(&pool, user, failed_at + Duration::days(3) - Duration::minutes(1)).await, Plan::Starter);
     assert_eq!(plan_of(&pool, user, failed_at + Duration::days(3) + Duration::minutes(1)).await, Plan::Free);
     assert_eq!(emails(&pool, "payment_failed", "ada@example.com").await, 1);
-    let body: String = sqlx::query_scalar("SELECT text_body FROM email_outbox WHERE template = 'payment_failed'").fetch_one(&pool).await.unwrap();
+    let body: String = sqlx::query_scalar("SELECT text_body FROM email_outbox WHERE template = 'payment_failed'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert!(body.contains("/account/billing/portal"), "{body}");
     assert!(body.contains(&(failed_at + Duration::days(3)).format("%-d %B %Y").to_string()), "{body}");
 
@@ -164,7 +182,9 @@ async fn a_cancellation_at_period_end_keeps_the_plan_until_then_and_tells_the_me
     let user = member_with_customer(&app, &pool, "ada@example.com", "cus_ada").await;
     let t = now();
     let period = (t - 86_400, t + 10 * 86_400);
-    let sub = |status: &str, cancel: bool| subscription_object("sub_1", "cus_ada", PRICE_PRO, status, period, cancel, t - 86_400);
+    let sub = |status: &str, cancel: bool| {
+        subscription_object("sub_1", "cus_ada", PRICE_PRO, status, period, cancel, t - 86_400)
+    };
     deliver(&app, &event("evt_1", "customer.subscription.created", t - 100, sub("active", false))).await;
     deliver(&app, &event("evt_2", "customer.subscription.updated", t - 50, sub("active", true))).await;
     let end = chrono::DateTime::from_timestamp(period.1, 0).unwrap();
@@ -191,8 +211,15 @@ async fn a_second_pass_extends_from_the_later_of_now_and_the_current_end(pool: P
     deliver(&app, &event("evt_a", "checkout.session.completed", t, pass("cs_a"))).await;
     deliver(&app, &event("evt_a2", "checkout.session.completed", t, pass("cs_a"))).await;
     let ends: Option<chrono::DateTime<Utc>> =
-        sqlx::query_scalar("SELECT max(ends_at) FROM entitlements WHERE source = 'pass'").fetch_one(&pool).await.unwrap();
-    assert_eq!(ends, chrono::DateTime::from_timestamp(t + 60 * 86_400, 0), "two passes bought within the first: 60 days");
+        sqlx::query_scalar("SELECT max(ends_at) FROM entitlements WHERE source = 'pass'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        ends,
+        chrono::DateTime::from_timestamp(t + 60 * 86_400, 0),
+        "two passes bought within the first: 60 days"
+    );
     assert_eq!(plan_of(&pool, user, Utc::now() + Duration::days(59)).await, Plan::Pass);
     assert_eq!(plan_of(&pool, user, Utc::now() + Duration::days(61)).await, Plan::Free);
     assert_eq!(emails(&pool, "receipt", "ada@example.com").await, 2);
@@ -205,12 +232,22 @@ async fn a_referred_members_first_payment_earns_the_referrer_once(pool: PgPool) 
     crate::accounts::signed_up_and_confirmed(&app, &pool, "ref@example.com").await;
     let referrer = user_id(&pool, "ref@example.com").await;
     let user = member_with_customer(&app, &pool, "ada@example.com", "cus_ada").await;
-    sqlx::query("UPDATE users SET referred_by = $1 WHERE id = $2").bind(referrer).bind(user).execute(&pool).await.unwrap();
+    sqlx::query("UPDATE users SET referred_by = $1 WHERE id = $2")
+        .bind(referrer)
+        .bind(user)
+        .execute(&pool)
+        .await
+        .unwrap();
 
-    deliver(&app, &event("evt_1", "invoice.payment_succeeded", now(), paid_invoice("in_1", "cus_ada", "sub_1", 1999))).await;
-    deliver(&app, &event("evt_2", "invoice.payment_succeeded", now(), paid_invoice("in_2", "cus_ada", "sub_1", 1999))).await;
+    deliver(&app, &event("evt_1", "invoice.payment_succeeded", now(), paid_invoice("in_1", "cus_ada", "sub_1", 1999)))
+        .await;
+    deliver(&app, &event("evt_2", "invoice.payment_succeeded", now(), paid_invoice("in_2", "cus_ada", "sub_1", 1999)))
+        .await;
     let earned: Vec<(i64, i64, String)> =
-        sqlx::query_as("SELECT amount_cents, commission_cents, payment_ref FROM referral_earnings").fetch_all(&pool).await.unwrap();
+        sqlx::query_as("SELECT amount_cents, commission_cents, payment_ref FROM referral_earnings")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     assert_eq!(earned, [(1999, 399, "in_1".to_string())], "20% of the first payment, rounded down");
     assert_eq!(emails(&pool, "referral_earned", "ref@example.com").await, 1);
 
@@ -238,11 +275,13 @@ async fn two_instances_receiving_interleaved_events_agree_on_the_final_state(poo
         event("evt_5", "customer.subscription.updated", t, snap("active", PRICE_PRO)),
     ];
     // Newest first, alternating instances, all at once.
-    let deliveries = events.iter().rev().enumerate().map(|(i, e)| if i % 2 == 0 { deliver(&a, e) } else { deliver(&b, e) });
+    let deliveries =
+        events.iter().rev().enumerate().map(|(i, e)| if i % 2 == 0 { deliver(&a, e) } else { deliver(&b, e) });
     for r in futures::future::join_all(deliveries).await {
         assert_eq!(r.status(), 200);
     }
-    let row: (String, String) = sqlx::query_as("SELECT plan, status FROM subscriptions").fetch_one(&pool).await.unwrap();
+    let row: (String, String) =
+        sqlx::query_as("SELECT plan, status FROM subscriptions").fetch_one(&pool).await.unwrap();
     assert_eq!(row, ("pro".to_string(), "active".to_string()));
     assert_eq!(plan_of(&pool, user, Utc::now()).await, Plan::Pro);
     let _ = fake_stripe::PRICE_BUSINESS;

@@ -50,8 +50,8 @@ pub use pages::{
     current_user, provide_current_user,
 };
 pub use settings::{
-    AccountNav, AccountPage, ConfirmEmailChangePage, DeleteAccountPage, DeviceSession, EMAIL_CHANGE_SENT, Profile, SessionsPage,
-    WRONG_PASSWORD, parse_bio,
+    AccountNav, AccountPage, ConfirmEmailChangePage, DeleteAccountPage, DeviceSession, EMAIL_CHANGE_SENT, Profile,
+    SessionsPage, WRONG_PASSWORD, parse_bio,
 };
 pub use sign_in_methods::{GetSignInMethods, SignInMethods, google_error, google_error_message};
 pub use step_up::{AdminGate, AdminStepUp, WRONG_PORTAL_KEY, admin_gate};

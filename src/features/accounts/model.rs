@@ -136,7 +136,9 @@ mod next_tests {
     fn only_paths_on_this_site_are_followed() {
         assert_eq!(safe_next("/pricing").as_deref(), Some("/pricing"));
         assert_eq!(safe_next("/account/billing/portal").as_deref(), Some("/account/billing/portal"));
-        for bad in ["", "pricing", "//evil.example", "https://evil.example", "/\\evil.example", "/a b", "javascript:alert(1)"] {
+        for bad in
+            ["", "pricing", "//evil.example", "https://evil.example", "/\\evil.example", "/a b", "javascript:alert(1)"]
+        {
             assert_eq!(safe_next(bad), None, "{bad}");
         }
     }

@@ -13,6 +13,10 @@ use crate::server::state::AppState;
 
 const INVOICES_SHOWN: u8 = 24;
 
+/// number, amount, currency, status, date, hosted invoice URL
+type RecordedInvoice = (String, i64, String, String, DateTime<Utc>, Option<String>);
+/// name, signed up, commission, currency
+type ReferralDbRow = (String, DateTime<Utc>, Option<i64>, Option<String>);
 type SubscriptionRow = (String, String, Option<DateTime<Utc>>, bool, Option<DateTime<Utc>>, i32, String);
 
 pub async fn overview(state: &AppState, member: &Member) -> Result<BillingOverview, AppError> {
@@ -30,7 +34,9 @@ pub async fn overview(state: &AppState, member: &Member) -> Result<BillingOvervi
     .await?;
     let subscription = row.and_then(|(plan, status, end, cancel, grace, amount, currency)| {
         let status = SubscriptionStatus::parse(&status)?;
-        let renews = matches!(status, SubscriptionStatus::Active | SubscriptionStatus::Trialing | SubscriptionStatus::PastDue) && !cancel;
+        let renews =
+            matches!(status, SubscriptionStatus::Active | SubscriptionStatus::Trialing | SubscriptionStatus::PastDue)
+                && !cancel;
         Some(SubscriptionSummary {
             plan: Plan::parse(&plan)?,
             status,
@@ -90,7 +96,7 @@ async fn invoices(
             Err(e) => tracing::warn!(error = %e, "stripe invoice list failed; showing recorded invoices"),
         }
     }
-    let recorded: Vec<(String, i64, String, String, DateTime<Utc>, Option<String>)> = sqlx::query_as(
+    let recorded: Vec<RecordedInvoice> = sqlx::query_as(
         "SELECT stripe_invoice_id, amount_cents, currency, CASE status WHEN 'failed' THEN 'open' ELSE status END,
                 COALESCE(paid_at, first_failed_at, created_at), hosted_invoice_url
            FROM invoices WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2",
@@ -140,7 +146,11 @@ fn status_line(
                 };
             }
             SubscriptionStatus::Active | SubscriptionStatus::Trialing if s.cancel_at_period_end => {
-                return format!("Cancelled: {} ends on {}.", s.plan.label(), s.current_period_end.map_or("its period end".into(), day));
+                return format!(
+                    "Cancelled: {} ends on {}.",
+                    s.plan.label(),
+                    s.current_period_end.map_or("its period end".into(), day)
+                );
             }
             SubscriptionStatus::Active | SubscriptionStatus::Trialing => {
                 return format!("Active. Renews on {}.", s.current_period_end.map_or("its period end".into(), day));
@@ -159,9 +169,9 @@ fn status_line(
 pub async fn portal(state: &AppState, member: &Member) -> Result<String, AppError> {
     let stripe = state.stripe.as_deref().ok_or_else(|| AppError::invalid(super::checkout::NOT_SET_UP))?;
     let user = member.user().id;
-    let customer = customer_of(state, user)
-        .await?
-        .ok_or_else(|| AppError::invalid("You have no payments with Stripe yet: choose a plan on the pricing page first."))?;
+    let customer = customer_of(state, user).await?.ok_or_else(|| {
+        AppError::invalid("You have no payments with Stripe yet: choose a plan on the pricing page first.")
+    })?;
     let return_url = format!("{}/account/billing", state.config.public_url.as_str().trim_end_matches('/'));
     // Presses within the same minute get the same session (a double click makes one).
     let key = format!("threadr-portal-{user}-{}", state.clock.now().timestamp() / 60);
@@ -170,11 +180,9 @@ pub async fn portal(state: &AppState, member: &Member) -> Result<String, AppErro
 
 pub async fn referrals(state: &AppState, member: &Member) -> Result<Referrals, AppError> {
     let user = member.user().id;
-    let code: String = sqlx::query_scalar("SELECT referral_code FROM users WHERE id = $1")
-        .bind(user)
-        .fetch_one(&state.db)
-        .await?;
-    let rows: Vec<(String, DateTime<Utc>, Option<i64>, Option<String>)> = sqlx::query_as(
+    let code: String =
+        sqlx::query_scalar("SELECT referral_code FROM users WHERE id = $1").bind(user).fetch_one(&state.db).await?;
+    let rows: Vec<ReferralDbRow> = sqlx::query_as(
         "SELECT u.display_name, u.created_at, e.commission_cents, e.currency
            FROM users u LEFT JOIN referral_earnings e ON e.referred_user_id = u.id
           WHERE u.referred_by = $1 ORDER BY u.created_at DESC LIMIT 500",
@@ -191,12 +199,11 @@ pub async fn referrals(state: &AppState, member: &Member) -> Result<Referrals, A
             currency: currency.unwrap_or_else(|| "usd".into()),
         })
         .collect();
-    let (paid_count, commission_total_cents): (i64, Option<i64>) = sqlx::query_as(
-        "SELECT count(*), sum(commission_cents)::bigint FROM referral_earnings WHERE referrer_id = $1",
-    )
-    .bind(user)
-    .fetch_one(&state.db)
-    .await?;
+    let (paid_count, commission_total_cents): (i64, Option<i64>) =
+        sqlx::query_as("SELECT count(*), sum(commission_cents)::bigint FROM referral_earnings WHERE referrer_id = $1")
+            .bind(user)
+            .fetch_one(&state.db)
+            .await?;
     Ok(Referrals {
         link: state.mailer.links().page(format!("/?ref={code}")),
         referrals,

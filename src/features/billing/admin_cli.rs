@@ -10,7 +10,12 @@ use crate::server::config::Config;
 
 /// Replays the events `ids`, or with `failed` every event whose processing failed (oldest
 /// first). Returns one line per event and whether all of them succeeded.
-pub async fn replay(pool: &PgPool, config: &Config, ids: &[String], failed: bool) -> Result<(Vec<String>, bool), sqlx::Error> {
+pub async fn replay(
+    pool: &PgPool,
+    config: &Config,
+    ids: &[String],
+    failed: bool,
+) -> Result<(Vec<String>, bool), sqlx::Error> {
     let mut ids = ids.to_vec();
     if failed {
         let stored: Vec<String> =

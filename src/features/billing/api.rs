@@ -16,7 +16,14 @@ pub async fn get_pricing() -> Result<Pricing, AppError> {
     let plans = super::plans::all(&state.db, &state.config.billing).await?;
     let payments_ready = state.stripe.is_some();
     let Some(member) = session::current_member().await? else {
-        return Ok(Pricing { plans, viewer: Viewer::Visitor, current: Plan::Anonymous, payments_ready, pass_ends_at: None, subscribed: None });
+        return Ok(Pricing {
+            plans,
+            viewer: Viewer::Visitor,
+            current: Plan::Anonymous,
+            payments_ready,
+            pass_ends_at: None,
+            subscribed: None,
+        });
     };
     let now = state.clock.now();
     let current = crate::features::quotas::entitlement(&state.db, member.id, now).await?;
@@ -43,7 +50,8 @@ pub async fn get_pricing() -> Result<Pricing, AppError> {
 #[server(prefix = "/api", endpoint = "billing/checkout")]
 pub async fn start_checkout(plan: String) -> Result<String, AppError> {
     let member = crate::features::accounts::session::require_user().await?;
-    let plan = Plan::parse(plan.trim()).ok_or_else(|| AppError::invalid("Choose one of the plans on the pricing page."))?;
+    let plan =
+        Plan::parse(plan.trim()).ok_or_else(|| AppError::invalid("Choose one of the plans on the pricing page."))?;
     let state = crate::server::state::app_state()?;
     super::checkout::start(&state, &member, plan).await
 }

@@ -16,8 +16,10 @@ use crate::server::{error::internal, state::AppState};
 /// A checkout opened this recently is offered again instead of a new one.
 const REUSE_OPEN_CHECKOUT_MINUTES: i64 = 30;
 
-pub const NOT_SET_UP: &str = "Payments are not set up on this Threadr yet, so plans cannot be bought. Nothing was charged.";
-pub const CONFIRM_FIRST: &str = "Confirm your email address before buying a plan: open the link we emailed you when you signed up.";
+pub const NOT_SET_UP: &str =
+    "Payments are not set up on this Threadr yet, so plans cannot be bought. Nothing was charged.";
+pub const CONFIRM_FIRST: &str =
+    "Confirm your email address before buying a plan: open the link we emailed you when you signed up.";
 
 /// The Stripe Checkout URL to send the member to for `plan`.
 pub async fn start(state: &AppState, member: &Member, plan: Plan) -> Result<String, AppError> {
@@ -31,15 +33,16 @@ pub async fn start(state: &AppState, member: &Member, plan: Plan) -> Result<Stri
         Plan::Starter | Plan::Pro | Plan::Business => CheckoutMode::Subscription,
         Plan::Free | Plan::Anonymous => return Err(AppError::invalid("The free plan needs no payment.")),
     };
-    let price = plans::price_of(&state.config.billing, plan)
-        .ok_or_else(|| AppError::invalid(format!("The {} plan cannot be bought here yet. Nothing was charged.", plan.label())))?;
-    if mode == CheckoutMode::Subscription {
-        if let Some(current) = running_subscription(state, user.id).await? {
-            return Err(AppError::invalid(format!(
-                "You already have the {} plan. Change or cancel it from Billing, in Stripe's customer portal.",
-                current.label()
-            )));
-        }
+    let price = plans::price_of(&state.config.billing, plan).ok_or_else(|| {
+        AppError::invalid(format!("The {} plan cannot be bought here yet. Nothing was charged.", plan.label()))
+    })?;
+    if mode == CheckoutMode::Subscription
+        && let Some(current) = running_subscription(state, user.id).await?
+    {
+        return Err(AppError::invalid(format!(
+            "You already have the {} plan. Change or cancel it from Billing, in Stripe's customer portal.",
+            current.label()
+        )));
     }
     let customer = customer_for(state, stripe, member).await?;
 
@@ -62,12 +65,14 @@ pub async fn start(state: &AppState, member: &Member, plan: Plan) -> Result<Stri
         Some((_, Some(url))) => return Ok(url),
         Some((id, None)) => id,
         None => {
-            sqlx::query_scalar("INSERT INTO checkout_attempts (user_id, plan, created_at) VALUES ($1, $2, $3) RETURNING id")
-                .bind(user.id)
-                .bind(plan.as_str())
-                .bind(state.clock.now())
-                .fetch_one(&mut *tx)
-                .await?
+            sqlx::query_scalar(
+                "INSERT INTO checkout_attempts (user_id, plan, created_at) VALUES ($1, $2, $3) RETURNING id",
+            )
+            .bind(user.id)
+            .bind(plan.as_str())
+            .bind(state.clock.now())
+            .fetch_one(&mut *tx)
+            .await?
         }
     };
     tx.commit().await?;

@@ -19,22 +19,26 @@ pub async fn all(db: &PgPool, config: &BillingConfig) -> Result<Vec<PlanCard>, s
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(code, name, billing, amount, currency, pass_days, per_hour, per_day, per_month, summary, features)| {
-            let plan = if code == "free" { Plan::Free } else { Plan::parse(&code)? };
-            Some(PlanCard {
-                plan,
-                name,
-                billing: Billing::parse(&billing)?,
-                amount_cents: i64::from(amount),
-                currency,
-                pass_days: pass_days.and_then(|d| u32::try_from(d).ok()),
-                summary,
-                features,
-                ai_requests_per_hour: u32::try_from(per_hour).ok()?,
-                generations: per_day.zip(per_month).and_then(|(d, m)| Some((u32::try_from(d).ok()?, u32::try_from(m).ok()?))),
-                purchasable: config.stripe_secret_key.is_some() && price_of(config, plan).is_some(),
-            })
-        })
+        .filter_map(
+            |(code, name, billing, amount, currency, pass_days, per_hour, per_day, per_month, summary, features)| {
+                let plan = if code == "free" { Plan::Free } else { Plan::parse(&code)? };
+                Some(PlanCard {
+                    plan,
+                    name,
+                    billing: Billing::parse(&billing)?,
+                    amount_cents: i64::from(amount),
+                    currency,
+                    pass_days: pass_days.and_then(|d| u32::try_from(d).ok()),
+                    summary,
+                    features,
+                    ai_requests_per_hour: u32::try_from(per_hour).ok()?,
+                    generations: per_day
+                        .zip(per_month)
+                        .and_then(|(d, m)| Some((u32::try_from(d).ok()?, u32::try_from(m).ok()?))),
+                    purchasable: config.stripe_secret_key.is_some() && price_of(config, plan).is_some(),
+                })
+            },
+        )
         .collect())
 }
 

@@ -143,8 +143,16 @@ impl StripeApi for StripeHttp {
             CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionPaymentIntentData,
             CreateCheckoutSessionSubscriptionData,
         };
-        let tags = metadata(&[("user_id", c.user_id.to_string()), ("plan", c.plan.to_string()), ("attempt_id", c.attempt_id.to_string())]);
-        let line = CreateCheckoutSessionLineItems { price: Some(c.price.to_string()), quantity: Some(1), ..Default::default() };
+        let tags = metadata(&[
+            ("user_id", c.user_id.to_string()),
+            ("plan", c.plan.to_string()),
+            ("attempt_id", c.attempt_id.to_string()),
+        ]);
+        let line = CreateCheckoutSessionLineItems {
+            price: Some(c.price.to_string()),
+            quantity: Some(1),
+            ..Default::default()
+        };
         let mut request = CreateCheckoutSession::new()
             .customer(c.customer)
             .client_reference_id(c.user_id.to_string())
@@ -153,12 +161,14 @@ impl StripeApi for StripeHttp {
             .cancel_url(c.cancel_url.clone())
             .metadata(tags.clone());
         request = match c.mode {
-            CheckoutMode::Subscription => request
-                .mode(stripe_checkout::CheckoutSessionMode::Subscription)
-                .subscription_data(CreateCheckoutSessionSubscriptionData { metadata: Some(tags), ..Default::default() }),
-            CheckoutMode::Payment => request
-                .mode(stripe_checkout::CheckoutSessionMode::Payment)
-                .payment_intent_data(CreateCheckoutSessionPaymentIntentData { metadata: Some(tags), ..Default::default() }),
+            CheckoutMode::Subscription => {
+                request.mode(stripe_checkout::CheckoutSessionMode::Subscription).subscription_data(
+                    CreateCheckoutSessionSubscriptionData { metadata: Some(tags), ..Default::default() },
+                )
+            }
+            CheckoutMode::Payment => request.mode(stripe_checkout::CheckoutSessionMode::Payment).payment_intent_data(
+                CreateCheckoutSessionPaymentIntentData { metadata: Some(tags), ..Default::default() },
+            ),
         };
         let session = request
             .customize()

@@ -126,7 +126,7 @@ pub struct VerifyEmail {
     pub name: String,
     pub token: String,
     /// Where the member was going when they signed up (a path on this site, e.g. "/pricing").
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
 }
 impl VerifyEmail {
@@ -240,7 +240,11 @@ impl SubscriptionCancelled {
         self.ends_at.format("%-d %B %Y").to_string()
     }
 }
-bodies!(SubscriptionCancelled, CancelledHtml = "subscription_cancelled.html", CancelledText = "subscription_cancelled.txt");
+bodies!(
+    SubscriptionCancelled,
+    CancelledHtml = "subscription_cancelled.html",
+    CancelledText = "subscription_cancelled.txt"
+);
 email!(SubscriptionCancelled, "subscription_cancelled", |d| if d.ended {
     format!("Your Threadr {} plan has ended", d.plan)
 } else {
@@ -503,7 +507,18 @@ mod tests {
                 "receipt",
                 json!({ "name": "Ada", "description": "Pro plan, 1 month", "amount_cents": 1999, "currency": "usd", "paid_at": "2026-11-27T10:00:00Z" }),
             ),
-            ("payment_failed", json!({ "name": "Ada", "plan": "Pro", "amount_cents": 1999, "currency": "usd" })),
+            (
+                "payment_failed",
+                json!({ "name": "Ada", "plan": "Pro", "amount_cents": 1999, "currency": "usd", "grace_ends_at": "2026-12-01T10:00:00Z" }),
+            ),
+            (
+                "subscription_cancelled",
+                json!({ "name": "Ada", "plan": "Pro", "ends_at": "2026-12-31T10:00:00Z", "ended": false }),
+            ),
+            (
+                "referral_earned",
+                json!({ "name": "Ada", "referred_name": "Bob", "amount_cents": 1999, "commission_cents": 399, "currency": "usd" }),
+            ),
             (
                 "order_placed",
                 json!({ "name": "Ada", "order_number": "T-1001", "currency": "eur", "total_cents": 2500,
@@ -566,6 +581,12 @@ mod tests {
     fn tokens_are_url_encoded_in_links() {
         let r = render("verify_email", &samples()[1].1, &links()).unwrap();
         assert!(r.text.contains("https://threadr.example/verify-email?token=tok%2Fen%2B1"), "{}", r.text);
+    }
+
+    #[test]
+    fn a_return_path_rides_along_the_confirmation_link() {
+        let r = render("verify_email", &json!({ "name": "Ada", "token": "t", "next": "/pricing" }), &links()).unwrap();
+        assert!(r.text.contains("https://threadr.example/verify-email?token=t&next=%2Fpricing"), "{}", r.text);
     }
 
     #[test]

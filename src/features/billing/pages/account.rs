@@ -6,10 +6,10 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
 use super::{Notice, day, go_to, money};
+use crate::features::accounts::AccountNav;
 use crate::features::billing::api::{OpenPortal, get_billing};
 use crate::features::billing::model::{BillingOverview, InvoiceRow};
 use crate::ui::form::{BUTTON, TEXT_LINK};
-use crate::features::accounts::AccountNav;
 use crate::ui::loaded;
 
 #[component]

@@ -5,9 +5,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::{day, money};
+use crate::features::accounts::AccountNav;
 use crate::features::billing::api::get_referrals;
 use crate::features::billing::model::Referrals;
-use crate::features::accounts::AccountNav;
 use crate::ui::loaded;
 
 #[component]

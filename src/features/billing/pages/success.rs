@@ -22,10 +22,10 @@ pub fn CheckoutSuccessPage() -> impl IntoView {
     let progress = Resource::new(move || tick.get(), move |_| get_checkout_progress(session.clone()));
     // Poll while waiting; the resource's value decides whether to ask again.
     Effect::new(move |_| {
-        if let Some(Ok(CheckoutProgress::Waiting | CheckoutProgress::Processing)) = progress.get() {
-            if tick.get_untracked() < POLLS {
-                set_timeout(move || tick.update(|t| *t += 1), std::time::Duration::from_millis(POLL_MS));
-            }
+        if let Some(Ok(CheckoutProgress::Waiting | CheckoutProgress::Processing)) = progress.get()
+            && tick.get_untracked() < POLLS
+        {
+            set_timeout(move || tick.update(|t| *t += 1), std::time::Duration::from_millis(POLL_MS));
         }
     });
     let gave_up = move || tick.get() >= POLLS;

@@ -162,12 +162,16 @@ mod tests {
         let new_shape = json!({"id":"sub_1","customer":"cus_1","status":"active","cancel_at_period_end":false,
             "items":{"data":[{"price":{"id":"price_pro"},"current_period_end":1_800_000_000}]}});
         let s = SubscriptionSnapshot::from_object(&new_shape).expect("reads");
-        assert_eq!((s.price_id.as_str(), s.status, s.current_period_end), ("price_pro", SubscriptionStatus::Active, Some(at(1_800_000_000))));
+        assert_eq!(
+            (s.price_id.as_str(), s.status, s.current_period_end),
+            ("price_pro", SubscriptionStatus::Active, Some(at(1_800_000_000)))
+        );
         let old_shape = json!({"id":"sub_1","customer":{"id":"cus_1"},"status":"past_due","current_period_end":5,
             "items":{"data":[{"price":{"id":"price_pro"}}]}});
         let s = SubscriptionSnapshot::from_object(&old_shape).expect("reads");
         assert_eq!((s.customer.as_str(), s.current_period_end), ("cus_1", Some(at(5))));
-        let unknown = json!({"id":"sub_1","customer":"cus_1","status":"exploded","items":{"data":[{"price":{"id":"p"}}]}});
+        let unknown =
+            json!({"id":"sub_1","customer":"cus_1","status":"exploded","items":{"data":[{"price":{"id":"p"}}]}});
         assert!(SubscriptionSnapshot::from_object(&unknown).unwrap_err().contains("exploded"));
     }
 

@@ -71,7 +71,8 @@ pub async fn stripe_webhook(State(state): State<AppState>, headers: HeaderMap, b
         }
         Err(e) => {
             tracing::error!(event = %event.id, kind = %event.kind, error = %e, "stripe webhook failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "The event could not be processed; Stripe will retry it.").into_response()
+            (StatusCode::INTERNAL_SERVER_ERROR, "The event could not be processed; Stripe will retry it.")
+                .into_response()
         }
     }
 }

@@ -60,12 +60,25 @@ pub async fn checkout_paid(
             };
             let description = format!("30-day pass, until {}", until.format("%-d %B %Y"));
             let key = format!("receipt:{}", checkout.id);
-            notices::receipt(tx, deps, user, &description, checkout.amount_total, &checkout.currency, event.created_at(), None, &key)
+            notices::receipt(
+                tx,
+                deps,
+                user,
+                &description,
+                checkout.amount_total,
+                &checkout.currency,
+                event.created_at(),
+                None,
+                &key,
+            )
+            .await?;
+            earn_referral(tx, deps, user, &checkout.id, checkout.amount_total, &checkout.currency, event.created_at())
                 .await?;
-            earn_referral(tx, deps, user, &checkout.id, checkout.amount_total, &checkout.currency, event.created_at()).await?;
             Ok(Outcome::Done(format!("pass granted until {until}")))
         }
-        other => Err(ProcessError::Malformed(format!("checkout {} of plan {} in mode {other}", checkout.id, plan.as_str()))),
+        other => {
+            Err(ProcessError::Malformed(format!("checkout {} of plan {} in mode {other}", checkout.id, plan.as_str())))
+        }
     }
 }
 

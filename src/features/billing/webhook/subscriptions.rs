@@ -119,14 +119,19 @@ pub async fn apply(
 }
 
 async fn locked(tx: &mut PgConnection, id: &str) -> Result<Stored, ProcessError> {
-    let (plan, status, current_period_end, cancel_at_period_end, state_as_of): (String, String, Option<DateTime<Utc>>, bool, i64) =
-        sqlx::query_as(
-            "SELECT plan, status, current_period_end, cancel_at_period_end, state_as_of
+    let (plan, status, current_period_end, cancel_at_period_end, state_as_of): (
+        String,
+        String,
+        Option<DateTime<Utc>>,
+        bool,
+        i64,
+    ) = sqlx::query_as(
+        "SELECT plan, status, current_period_end, cancel_at_period_end, state_as_of
                FROM subscriptions WHERE stripe_subscription_id = $1 FOR UPDATE",
-        )
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
+    )
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
     Ok(Stored {
         plan: Plan::parse(&plan).ok_or_else(|| ProcessError::Malformed(format!("stored plan {plan:?}")))?,
         status: SubscriptionStatus::parse(&status)
@@ -151,11 +156,13 @@ async fn notify(
         let ended_at = now.ended_at.or(now.current_period_end).unwrap_or(deps.now);
         let key = format!("subscription-ended:{}", now.id);
         notices::subscription_cancelled(tx, deps, user, plan, ended_at, true, &key).await?;
-    } else if now.cancel_at_period_end && !now.status.is_final() && !before.is_some_and(|s| s.cancel_at_period_end) {
-        if let Some(end) = now.current_period_end {
-            let key = format!("subscription-cancel:{}:{}", now.id, end.timestamp());
-            notices::subscription_cancelled(tx, deps, user, plan, end, false, &key).await?;
-        }
+    } else if now.cancel_at_period_end
+        && !now.status.is_final()
+        && !before.is_some_and(|s| s.cancel_at_period_end)
+        && let Some(end) = now.current_period_end
+    {
+        let key = format!("subscription-cancel:{}:{}", now.id, end.timestamp());
+        notices::subscription_cancelled(tx, deps, user, plan, end, false, &key).await?;
     }
     Ok(())
 }
