@@ -81,11 +81,28 @@ fn on_success_next<T: Clone + Send + Sync + 'static>(
             if let Some(auth) = auth {
                 auth.refresh();
             }
-            if let Some(to) = next.get_value().as_deref().or(fallback) {
-                navigate(to, Default::default());
+            match next.get_value() {
+                // A full load: `next` may be a server route (the emailed portal link), which
+                // the client-side router does not know.
+                Some(to) => load(&to),
+                None => {
+                    if let Some(to) = fallback {
+                        navigate(to, Default::default());
+                    }
+                }
             }
         }
     });
+}
+
+/// Loads `path` as a new page (not through the client-side router).
+fn load(path: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().assign(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
 }
 
 /// The `token` of an emailed link's address.

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::model::{BillingOverview, CheckoutProgress, Pricing, Referrals};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
 use crate::features::quotas::Plan;
 
 /// The plans, what the viewer has, and whether they can buy.
