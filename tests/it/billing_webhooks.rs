@@ -55,6 +55,13 @@ async fn only_correctly_signed_deliveries_are_processed(pool: PgPool) {
     assert_eq!(stored, ["evt_rotated", "evt_several", "evt_valid"], "only verified events are stored");
     let (status, attempts, _) = event_status(&pool, "evt_valid").await.unwrap();
     assert_eq!((status.as_str(), attempts), ("ignored", 1), "unknown types are stored and acknowledged");
+    let stored: serde_json::Value =
+        sqlx::query_scalar("SELECT payload FROM stripe_events WHERE id = 'evt_valid'").fetch_one(&pool).await.unwrap();
+    assert_eq!(
+        stored,
+        serde_json::from_str::<serde_json::Value>(&payload("evt_valid")).unwrap(),
+        "kept whole, as sent"
+    );
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]
@@ -223,6 +230,24 @@ async fn a_second_pass_extends_from_the_later_of_now_and_the_current_end(pool: P
     assert_eq!(plan_of(&pool, user, Utc::now() + Duration::days(59)).await, Plan::Pass);
     assert_eq!(plan_of(&pool, user, Utc::now() + Duration::days(61)).await, Plan::Free);
     assert_eq!(emails(&pool, "receipt", "ada@example.com").await, 2);
+
+    // Two more passes, each delivered four times, all at once: still one 30 days each.
+    let more = ["cs_c", "cs_d"].iter().flat_map(|cs| {
+        let payload = event(&format!("evt_{cs}"), "checkout.session.completed", t + 200, pass(cs));
+        std::iter::repeat_n(payload, 4)
+    });
+    let deliveries: Vec<String> = more.collect();
+    for r in futures::future::join_all(deliveries.iter().map(|p| deliver(&app, p))).await {
+        assert_eq!(r.status(), 200);
+    }
+    let ends: Option<chrono::DateTime<Utc>> =
+        sqlx::query_scalar("SELECT max(ends_at) FROM entitlements WHERE source = 'pass'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(ends, chrono::DateTime::from_timestamp(t + 120 * 86_400, 0));
+    assert_eq!(count(&pool, "SELECT count(*) FROM entitlements WHERE source = 'pass'").await, 4);
+    assert_eq!(emails(&pool, "receipt", "ada@example.com").await, 4);
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]

@@ -49,18 +49,7 @@ pub(super) fn on_success<T: Clone + Send + Sync + 'static>(
     value: MappedSignal<Option<Result<T, AppError>>>,
     to: Option<&'static str>,
 ) {
-    let auth = use_auth();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = value.get() {
-            if let Some(auth) = auth {
-                auth.refresh();
-            }
-            if let Some(to) = to {
-                navigate(to, Default::default());
-            }
-        }
-    });
+    on_success_next(value, StoredValue::new(None), to);
 }
 
 /// The page to go on to after signing up or in (`?next=/pricing`), when it is on this site.

@@ -153,7 +153,7 @@ pub async fn customer_of(state: &AppState, user: Uuid) -> Result<Option<String>,
 /// The plan of a subscription that is still running (buying another would charge twice).
 async fn running_subscription(state: &AppState, user: Uuid) -> Result<Option<Plan>, sqlx::Error> {
     let plan: Option<String> = sqlx::query_scalar(
-        "SELECT plan FROM subscriptions WHERE user_id = $1 AND status IN ('active', 'trialing', 'past_due', 'incomplete')
+        "SELECT plan FROM subscriptions WHERE user_id = $1 AND status IN ('active', 'trialing', 'past_due')
           ORDER BY updated_at DESC LIMIT 1",
     )
     .bind(user)

@@ -16,6 +16,8 @@ pub struct Event {
     /// Stripe's `created`, in seconds.
     pub created: i64,
     pub object: Value,
+    /// The whole event as Stripe sent it (stored for the admin area to show and replay).
+    pub raw: Value,
 }
 
 impl Event {
@@ -28,7 +30,7 @@ impl Event {
         let kind = text(&v, "type").ok_or("the event has no type")?;
         let created = v.get("created").and_then(Value::as_i64).ok_or("the event has no created time")?;
         let object = v.pointer("/data/object").cloned().ok_or("the event has no data.object")?;
-        Ok(Self { id, kind, created, object })
+        Ok(Self { id, kind, created, object, raw: v })
     }
 
     pub fn created_at(&self) -> DateTime<Utc> {

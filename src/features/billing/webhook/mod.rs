@@ -77,12 +77,11 @@ pub async fn stripe_webhook(State(state): State<AppState>, headers: HeaderMap, b
     }
 }
 
-/// Stores `event` once and processes it unless that was done before.
+/// Stores `event` once and processes it unless that was done before, in one transaction: a
+/// parallel delivery of the same event waits on the new row, then finds it processed.
 pub async fn ingest(state: &AppState, event: &Event) -> Result<Handled, IngestError> {
-    let payload = serde_json::json!({
-        "id": event.id, "object": "event", "type": event.kind, "created": event.created,
-        "data": { "object": event.object },
-    });
+    let deps = deps(state);
+    let mut tx = state.db.begin().await?;
     sqlx::query(
         "INSERT INTO stripe_events (id, type, created_at, payload) VALUES ($1, $2, $3, $4)
          ON CONFLICT (id) DO NOTHING",
@@ -90,26 +89,41 @@ pub async fn ingest(state: &AppState, event: &Event) -> Result<Handled, IngestEr
     .bind(&event.id)
     .bind(&event.kind)
     .bind(event.created_at())
-    .bind(&payload)
-    .execute(&state.db)
+    .bind(&event.raw)
+    .execute(&mut *tx)
     .await?;
-    run(state, &event.id).await
+    locked(&state.db, tx, &deps, &event.id, Some(event)).await
 }
 
-/// Processes the stored event `id` unless it was processed already: a webhook delivery, and
-/// the admin area's replay of a failed event, go through here.
+/// Processes the stored event `id` unless it was processed already: the admin area's (and
+/// `threadr stripe-replay`'s) replay of a failed event goes through here.
 pub async fn run(state: &AppState, id: &str) -> Result<Handled, IngestError> {
-    let deps = Deps {
+    run_with(&state.db, &deps(state), id).await
+}
+
+pub async fn run_with(db: &PgPool, deps: &Deps<'_>, id: &str) -> Result<Handled, IngestError> {
+    let tx = db.begin().await?;
+    locked(db, tx, deps, id, None).await
+}
+
+fn deps(state: &AppState) -> Deps<'_> {
+    Deps {
         stripe: state.stripe.as_deref(),
         config: &state.config.billing,
         mailer: &state.mailer,
         now: state.clock.now(),
-    };
-    run_with(&state.db, &deps, id).await
+    }
 }
 
-pub async fn run_with(db: &PgPool, deps: &Deps<'_>, id: &str) -> Result<Handled, IngestError> {
-    let mut tx = db.begin().await?;
+/// Locks the event row and processes it once; a failure is recorded after the rollback (with
+/// the event itself when this delivery brought it, as its row was rolled back too).
+async fn locked(
+    db: &PgPool,
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    deps: &Deps<'_>,
+    id: &str,
+    delivered: Option<&Event>,
+) -> Result<Handled, IngestError> {
     let row: Option<(String, serde_json::Value)> =
         sqlx::query_as("SELECT status, payload FROM stripe_events WHERE id = $1 FOR UPDATE")
             .bind(id)
@@ -120,8 +134,15 @@ pub async fn run_with(db: &PgPool, deps: &Deps<'_>, id: &str) -> Result<Handled,
         tx.commit().await?;
         return Ok(Handled::Duplicate);
     }
-    let event = Event::parse(payload.to_string().as_bytes()).map_err(ProcessError::Malformed)?;
-    match process::process(&mut tx, deps, &event).await {
+    let parsed;
+    let event = match delivered {
+        Some(event) => event,
+        None => {
+            parsed = Event::parse(payload.to_string().as_bytes()).map_err(ProcessError::Malformed)?;
+            &parsed
+        }
+    };
+    match process::process(&mut tx, deps, event).await {
         Ok(outcome) => {
             let (status, text) = match &outcome {
                 Outcome::Done(what) => ("processed", what),
@@ -146,10 +167,16 @@ pub async fn run_with(db: &PgPool, deps: &Deps<'_>, id: &str) -> Result<Handled,
         Err(e) => {
             tx.rollback().await?;
             sqlx::query(
-                "UPDATE stripe_events SET status = 'failed', error = $2, attempts = attempts + 1, last_attempt_at = $3
-                  WHERE id = $1 AND status NOT IN ('processed', 'ignored')",
+                "INSERT INTO stripe_events (id, type, created_at, payload, status, error, attempts, last_attempt_at)
+                 VALUES ($1, $2, $3, $4, 'failed', $5, 1, $6)
+                 ON CONFLICT (id) DO UPDATE SET status = 'failed', error = EXCLUDED.error,
+                        attempts = stripe_events.attempts + 1, last_attempt_at = EXCLUDED.last_attempt_at
+                  WHERE stripe_events.status NOT IN ('processed', 'ignored')",
             )
             .bind(id)
+            .bind(&event.kind)
+            .bind(event.created_at())
+            .bind(&event.raw)
             .bind(e.to_string())
             .bind(deps.now)
             .execute(db)
