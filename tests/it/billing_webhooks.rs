@@ -311,3 +311,25 @@ async fn two_instances_receiving_interleaved_events_agree_on_the_final_state(poo
     assert_eq!(plan_of(&pool, user, Utc::now()).await, Plan::Pro);
     let _ = fake_stripe::PRICE_BUSINESS;
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn an_account_with_a_renewing_subscription_cannot_be_deleted_until_it_is_cancelled(pool: PgPool) {
+    let fake = FakeStripe::start().await;
+    let app = spawn(&pool, &fake).await;
+    member_with_customer(&app, &pool, "ada@example.com", "cus_ada").await;
+    let cookie = crate::accounts::sign_in_cookie(&app, "ada@example.com", crate::accounts::PASSWORD).await.unwrap();
+    let t = now();
+    let sub =
+        |cancel: bool| subscription_object("sub_1", "cus_ada", PRICE_PRO, "active", (t, t + 30 * 86_400), cancel, t);
+    deliver(&app, &event("evt_1", "customer.subscription.created", t - 10, sub(false))).await;
+    let form = [("confirm_email", "ada@example.com"), ("current_password", crate::accounts::PASSWORD)];
+    let res = app.call_as("accounts/delete-account", &form, Some(&cookie)).await;
+    assert_eq!(res.status(), 400);
+    assert!(crate::accounts::message(res).await.contains("Your Pro subscription still renews"));
+    assert_eq!(count(&pool, "SELECT count(*) FROM users WHERE email = 'ada@example.com'").await, 1, "nothing changed");
+
+    // Cancelled at period end: nothing will be charged again, so the account can go.
+    deliver(&app, &event("evt_2", "customer.subscription.updated", t - 5, sub(true))).await;
+    assert_eq!(app.call_as("accounts/delete-account", &form, Some(&cookie)).await.status(), 200);
+    assert_eq!(count(&pool, "SELECT count(*) FROM users WHERE email = 'ada@example.com'").await, 0);
+}

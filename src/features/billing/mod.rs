@@ -35,6 +35,23 @@ pub use pages::{BillingPage, CheckoutSuccessPage, PricingPage, ReferralsPage};
 #[cfg(feature = "ssr")]
 pub use stripe::{StripeApi, StripeHttp};
 
+/// The plan of a subscription that will charge the member again (running and not set to end),
+/// if any: deleting the account is refused while there is one.
+#[cfg(feature = "ssr")]
+pub async fn renewing_subscription(
+    db: &sqlx::PgPool,
+    user: uuid::Uuid,
+) -> Result<Option<crate::features::quotas::Plan>, sqlx::Error> {
+    let plan: Option<String> = sqlx::query_scalar(
+        "SELECT plan FROM subscriptions WHERE user_id = $1 AND status IN ('active', 'trialing', 'past_due')
+            AND NOT cancel_at_period_end ORDER BY updated_at DESC LIMIT 1",
+    )
+    .bind(user)
+    .fetch_optional(db)
+    .await?;
+    Ok(plan.as_deref().and_then(crate::features::quotas::Plan::parse))
+}
+
 /// Billing's axum routes: Stripe's webhook, and the portal link billing emails carry.
 #[cfg(feature = "ssr")]
 pub fn routes() -> axum::Router<crate::server::state::AppState> {

@@ -200,6 +200,13 @@ pub async fn delete_account(confirm_email: String, current_password: String) -> 
     let state = crate::server::state::app_state()?;
     let origin = session::origin().await;
     ssr::reauthenticate(&state, &me, current_password, &origin).await?;
+    // Anonymising the account would leave Stripe charging a card nobody can manage.
+    if let Some(plan) = crate::features::billing::renewing_subscription(&state.db, me.id).await? {
+        return Err(AppError::invalid(format!(
+            "Your {} subscription still renews. Cancel it under Billing first (you keep it until the period ends), then delete your account.",
+            plan.label()
+        )));
+    }
     let mut tx = state.db.begin().await?;
     db::anonymise(&mut tx, &me).await?;
     audit::record(&mut *tx, "account_deleted", Some(me.id), None, &audit::Origin::default(), serde_json::json!({}))
