@@ -14,5 +14,5 @@ pub use error_page::ErrorPage;
 pub use field::Field;
 pub use loaded::loaded;
 pub use pager::{page_count, page_param, pager};
-pub use route::{route_id, when};
+pub use route::{day, go_to, route_id, when};
 pub use skeleton::Skeleton;

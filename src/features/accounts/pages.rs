@@ -73,7 +73,7 @@ fn on_success_next<T: Clone + Send + Sync + 'static>(
             match next.get_value() {
                 // A full load: `next` may be a server route (the emailed portal link), which
                 // the client-side router does not know.
-                Some(to) => load(&to),
+                Some(to) => crate::ui::go_to(&to),
                 None => {
                     if let Some(to) = fallback {
                         navigate(to, Default::default());
@@ -82,16 +82,6 @@ fn on_success_next<T: Clone + Send + Sync + 'static>(
             }
         }
     });
-}
-
-/// Loads `path` as a new page (not through the client-side router).
-fn load(path: &str) {
-    #[cfg(feature = "hydrate")]
-    if let Some(window) = web_sys::window() {
-        let _ = window.location().assign(path);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = path;
 }
 
 /// The `token` of an emailed link's address.

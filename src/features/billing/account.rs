@@ -8,15 +8,12 @@ use super::checkout::{customer_of, stripe_failed};
 use super::model::{BillingOverview, InvoiceRow, ReferralRow, Referrals, SubscriptionStatus, SubscriptionSummary};
 use crate::error::AppError;
 use crate::features::accounts::session::Member;
-use crate::features::quotas::{GRACE_ENDS_SQL, Plan, entitlement};
+use crate::features::quotas::{Plan, entitlement, grace_ends_sql};
 use crate::server::state::AppState;
+use crate::ui::day;
 
 const INVOICES_SHOWN: u8 = 24;
 
-/// number, amount, currency, status, date, hosted invoice URL
-type RecordedInvoice = (String, i64, String, String, DateTime<Utc>, Option<String>);
-/// name, signed up, commission, currency
-type ReferralDbRow = (String, DateTime<Utc>, Option<i64>, Option<String>);
 type SubscriptionRow = (String, String, Option<DateTime<Utc>>, bool, Option<DateTime<Utc>>, i32, String);
 
 pub async fn overview(state: &AppState, member: &Member) -> Result<BillingOverview, AppError> {
@@ -25,9 +22,10 @@ pub async fn overview(state: &AppState, member: &Member) -> Result<BillingOvervi
     let plan = entitlement(&state.db, user, now).await?;
     let row: Option<SubscriptionRow> = sqlx::query_as(&format!(
         "SELECT s.plan, s.status, s.current_period_end, s.cancel_at_period_end,
-                CASE WHEN s.status = 'past_due' THEN {GRACE_ENDS_SQL} END, p.amount_cents, p.currency
+                CASE WHEN s.status = 'past_due' THEN {} END, p.amount_cents, p.currency
            FROM subscriptions s JOIN plans p ON p.code = s.plan
-          WHERE s.user_id = $1 ORDER BY (s.status IN ('active', 'trialing', 'past_due')) DESC, s.updated_at DESC LIMIT 1"
+          WHERE s.user_id = $1 ORDER BY (s.status IN ('active', 'trialing', 'past_due')) DESC, s.updated_at DESC LIMIT 1",
+        grace_ends_sql()
     ))
     .bind(user)
     .fetch_optional(&state.db)
@@ -47,14 +45,7 @@ pub async fn overview(state: &AppState, member: &Member) -> Result<BillingOvervi
             grace_ends_at: grace,
         })
     });
-    let (pass_ends_at, grant_ends_at): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = sqlx::query_as(
-        "SELECT max(ends_at) FILTER (WHERE source = 'pass'), max(ends_at) FILTER (WHERE source = 'grant')
-           FROM entitlements WHERE user_id = $1 AND revoked_at IS NULL AND ends_at > $2",
-    )
-    .bind(user)
-    .bind(now)
-    .fetch_one(&state.db)
-    .await?;
+    let (pass_ends_at, grant_ends_at) = entitlement_ends(&state.db, user, now).await?;
     let customer = customer_of(state, user).await?;
     let (invoices, invoices_note) = invoices(state, user, customer.as_deref()).await?;
     Ok(BillingOverview {
@@ -68,6 +59,22 @@ pub async fn overview(state: &AppState, member: &Member) -> Result<BillingOvervi
         has_portal: customer.is_some() && state.stripe.is_some(),
         payments_ready: state.stripe.is_some(),
     })
+}
+
+/// When the member's pass and their admin grant (those in force at `now`) end.
+pub async fn entitlement_ends(
+    db: &sqlx::PgPool,
+    user: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT max(ends_at) FILTER (WHERE source = 'pass'), max(ends_at) FILTER (WHERE source = 'grant')
+           FROM entitlements WHERE user_id = $1 AND revoked_at IS NULL AND ends_at > $2",
+    )
+    .bind(user)
+    .bind(now)
+    .fetch_one(db)
+    .await
 }
 
 /// Stripe's invoice list; while Stripe cannot be reached, the invoices our webhooks recorded.
@@ -96,9 +103,10 @@ async fn invoices(
             Err(e) => tracing::warn!(error = %e, "stripe invoice list failed; showing recorded invoices"),
         }
     }
-    let recorded: Vec<RecordedInvoice> = sqlx::query_as(
-        "SELECT stripe_invoice_id, amount_cents, currency, CASE status WHEN 'failed' THEN 'open' ELSE status END,
-                COALESCE(paid_at, first_failed_at, created_at), hosted_invoice_url
+    let recorded: Vec<InvoiceRow> = sqlx::query_as(
+        "SELECT stripe_invoice_id AS number, amount_cents, currency,
+                CASE status WHEN 'failed' THEN 'open' ELSE status END AS status,
+                COALESCE(paid_at, first_failed_at, created_at) AS created, hosted_invoice_url AS hosted_url
            FROM invoices WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2",
     )
     .bind(user)
@@ -107,24 +115,7 @@ async fn invoices(
     .await?;
     let note = (state.stripe.is_some() && customer.is_some())
         .then(|| "Stripe could not be reached just now: these are the invoices Threadr has recorded.".to_string());
-    Ok((
-        recorded
-            .into_iter()
-            .map(|(number, amount_cents, currency, status, created, hosted_url)| InvoiceRow {
-                number,
-                amount_cents,
-                currency,
-                status,
-                created,
-                hosted_url,
-            })
-            .collect(),
-        note,
-    ))
-}
-
-fn day(at: DateTime<Utc>) -> String {
-    at.format("%-d %B %Y").to_string()
+    Ok((recorded, note))
 }
 
 /// One line about where the member stands.
@@ -172,7 +163,7 @@ pub async fn portal(state: &AppState, member: &Member) -> Result<String, AppErro
     let customer = customer_of(state, user).await?.ok_or_else(|| {
         AppError::invalid("You have no payments with Stripe yet: choose a plan on the pricing page first.")
     })?;
-    let return_url = format!("{}/account/billing", state.config.public_url.as_str().trim_end_matches('/'));
+    let return_url = state.mailer.links().page("/account/billing");
     // Presses within the same minute get the same session (a double click makes one).
     let key = format!("threadr-portal-{user}-{}", state.clock.now().timestamp() / 60);
     stripe.create_portal_session(&customer, &return_url, &key).await.map_err(|e| stripe_failed("portal", &e))
@@ -182,23 +173,15 @@ pub async fn referrals(state: &AppState, member: &Member) -> Result<Referrals, A
     let user = member.user().id;
     let code: String =
         sqlx::query_scalar("SELECT referral_code FROM users WHERE id = $1").bind(user).fetch_one(&state.db).await?;
-    let rows: Vec<ReferralDbRow> = sqlx::query_as(
-        "SELECT u.display_name, u.created_at, e.commission_cents, e.currency
+    let referrals: Vec<ReferralRow> = sqlx::query_as(
+        "SELECT u.display_name AS name, u.created_at AS signed_up_at, e.commission_cents,
+                COALESCE(e.currency, 'usd') AS currency
            FROM users u LEFT JOIN referral_earnings e ON e.referred_user_id = u.id
           WHERE u.referred_by = $1 ORDER BY u.created_at DESC LIMIT 500",
     )
     .bind(user)
     .fetch_all(&state.db)
     .await?;
-    let referrals: Vec<ReferralRow> = rows
-        .into_iter()
-        .map(|(name, signed_up_at, commission_cents, currency)| ReferralRow {
-            name,
-            signed_up_at,
-            commission_cents,
-            currency: currency.unwrap_or_else(|| "usd".into()),
-        })
-        .collect();
     let (paid_count, commission_total_cents): (i64, Option<i64>) =
         sqlx::query_as("SELECT count(*), sum(commission_cents)::bigint FROM referral_earnings WHERE referrer_id = $1")
             .bind(user)

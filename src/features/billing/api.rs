@@ -28,22 +28,15 @@ pub async fn get_pricing() -> Result<Pricing, AppError> {
     };
     let now = state.clock.now();
     let current = crate::features::quotas::entitlement(&state.db, member.id, now).await?;
-    let (pass_ends_at, subscribed): (Option<chrono::DateTime<chrono::Utc>>, Option<String>) = sqlx::query_as(
-        "SELECT (SELECT max(ends_at) FROM entitlements WHERE user_id = $1 AND source = 'pass' AND revoked_at IS NULL AND ends_at > $2),
-                (SELECT plan FROM subscriptions WHERE user_id = $1 AND status IN ('active', 'trialing', 'past_due')
-                  ORDER BY updated_at DESC LIMIT 1)",
-    )
-    .bind(member.id)
-    .bind(now)
-    .fetch_one(&state.db)
-    .await?;
+    let (pass_ends_at, _) = super::account::entitlement_ends(&state.db, member.id, now).await?;
+    let subscribed = super::running_subscription(&state.db, member.id).await?.map(|s| s.plan);
     Ok(Pricing {
         plans,
         viewer: if member.user().verified { Viewer::Member } else { Viewer::Unconfirmed },
         current,
         payments_ready,
         pass_ends_at,
-        subscribed: subscribed.as_deref().and_then(Plan::parse),
+        subscribed,
     })
 }
 

@@ -37,11 +37,11 @@ pub async fn start(state: &AppState, member: &Member, plan: Plan) -> Result<Stri
         AppError::invalid(format!("The {} plan cannot be bought here yet. Nothing was charged.", plan.label()))
     })?;
     if mode == CheckoutMode::Subscription
-        && let Some(current) = running_subscription(state, user.id).await?
+        && let Some(current) = super::running_subscription(&state.db, user.id).await?
     {
         return Err(AppError::invalid(format!(
             "You already have the {} plan. Change or cancel it from Billing, in Stripe's customer portal.",
-            current.label()
+            current.plan.label()
         )));
     }
     let customer = customer_for(state, stripe, member).await?;
@@ -77,7 +77,7 @@ pub async fn start(state: &AppState, member: &Member, plan: Plan) -> Result<Stri
     };
     tx.commit().await?;
 
-    let base = state.config.public_url.as_str().trim_end_matches('/');
+    let links = state.mailer.links();
     let request = NewCheckout {
         attempt_id: attempt,
         user_id: user.id,
@@ -85,8 +85,8 @@ pub async fn start(state: &AppState, member: &Member, plan: Plan) -> Result<Stri
         price,
         plan: plan.as_str(),
         mode,
-        success_url: format!("{base}/billing/success?session_id={{CHECKOUT_SESSION_ID}}"),
-        cancel_url: format!("{base}/pricing?checkout=cancelled"),
+        success_url: links.page("/billing/success?session_id={CHECKOUT_SESSION_ID}"),
+        cancel_url: links.page("/pricing?checkout=cancelled"),
     };
     match stripe.create_checkout_session(&request).await {
         Ok(started) => {
@@ -148,18 +148,6 @@ pub async fn customer_of(state: &AppState, user: Uuid) -> Result<Option<String>,
         .bind(user)
         .fetch_optional(&state.db)
         .await
-}
-
-/// The plan of a subscription that is still running (buying another would charge twice).
-async fn running_subscription(state: &AppState, user: Uuid) -> Result<Option<Plan>, sqlx::Error> {
-    let plan: Option<String> = sqlx::query_scalar(
-        "SELECT plan FROM subscriptions WHERE user_id = $1 AND status IN ('active', 'trialing', 'past_due')
-          ORDER BY updated_at DESC LIMIT 1",
-    )
-    .bind(user)
-    .fetch_optional(&state.db)
-    .await?;
-    Ok(plan.as_deref().and_then(Plan::parse))
 }
 
 /// Whether the webhook has granted what checkout `session` bought.

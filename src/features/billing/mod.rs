@@ -35,21 +35,32 @@ pub use pages::{BillingPage, CheckoutSuccessPage, PricingPage, ReferralsPage};
 #[cfg(feature = "ssr")]
 pub use stripe::{StripeApi, StripeHttp};
 
-/// The plan of a subscription that will charge the member again (running and not set to end),
-/// if any: deleting the account is refused while there is one.
+/// A subscription that is still running (active, trialing or past due).
 #[cfg(feature = "ssr")]
-pub async fn renewing_subscription(
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunningSubscription {
+    pub plan: crate::features::quotas::Plan,
+    /// It will charge again: not set to end at its period end.
+    pub renews: bool,
+}
+
+/// The member's running subscription, if any: another one is not sold beside it, pricing
+/// marks it, and deleting the account is refused while it still renews.
+#[cfg(feature = "ssr")]
+pub async fn running_subscription(
     db: &sqlx::PgPool,
     user: uuid::Uuid,
-) -> Result<Option<crate::features::quotas::Plan>, sqlx::Error> {
-    let plan: Option<String> = sqlx::query_scalar(
-        "SELECT plan FROM subscriptions WHERE user_id = $1 AND status IN ('active', 'trialing', 'past_due')
-            AND NOT cancel_at_period_end ORDER BY updated_at DESC LIMIT 1",
+) -> Result<Option<RunningSubscription>, sqlx::Error> {
+    let row: Option<(String, bool)> = sqlx::query_as(
+        "SELECT plan, cancel_at_period_end FROM subscriptions
+          WHERE user_id = $1 AND status IN ('active', 'trialing', 'past_due') ORDER BY updated_at DESC LIMIT 1",
     )
     .bind(user)
     .fetch_optional(db)
     .await?;
-    Ok(plan.as_deref().and_then(crate::features::quotas::Plan::parse))
+    Ok(row.and_then(|(plan, cancelling)| {
+        Some(RunningSubscription { plan: crate::features::quotas::Plan::parse(&plan)?, renews: !cancelling })
+    }))
 }
 
 /// Billing's axum routes: Stripe's webhook, and the portal link billing emails carry.

@@ -126,6 +126,7 @@ pub enum CheckoutProgress {
 
 /// One invoice on `/account/billing`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct InvoiceRow {
     pub number: String,
     pub amount_cents: i64,
@@ -167,6 +168,7 @@ pub struct SubscriptionSummary {
 
 /// One member the viewer referred.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct ReferralRow {
     pub name: String,
     pub signed_up_at: DateTime<Utc>,

@@ -19,11 +19,15 @@ pub const PAST_DUE_GRACE_DAYS: i32 = 3;
 /// `invoice.payment_failed` event has not arrived), which counts as still in grace. Only
 /// facts about invoices are used, so the answer does not depend on the order events came in.
 /// SQL over `s` (a subscriptions row).
-pub const GRACE_ENDS_SQL: &str = "(COALESCE(
-        (SELECT min(i.first_failed_at) FROM invoices i
-          WHERE i.stripe_subscription_id = s.stripe_subscription_id AND i.status = 'failed'),
-        (SELECT max(i.first_failed_at) FROM invoices i
-          WHERE i.stripe_subscription_id = s.stripe_subscription_id)) + make_interval(days => 3))";
+pub fn grace_ends_sql() -> String {
+    format!(
+        "(COALESCE(
+            (SELECT min(i.first_failed_at) FROM invoices i
+              WHERE i.stripe_subscription_id = s.stripe_subscription_id AND i.status = 'failed'),
+            (SELECT max(i.first_failed_at) FROM invoices i
+              WHERE i.stripe_subscription_id = s.stripe_subscription_id)) + make_interval(days => {PAST_DUE_GRACE_DAYS}))"
+    )
+}
 
 /// The member's plan now: the highest of their grants, passes and subscriptions in force,
 /// else Free.
@@ -36,7 +40,8 @@ pub async fn entitlement(db: &PgPool, user: Uuid, now: DateTime<Utc>) -> Result<
           WHERE s.user_id = $1
             AND ((s.status IN ('active', 'trialing')
                   AND NOT (s.cancel_at_period_end AND s.current_period_end IS NOT NULL AND s.current_period_end <= $2))
-              OR (s.status = 'past_due' AND COALESCE({GRACE_ENDS_SQL}, $2 + interval '1 second') > $2))"
+              OR (s.status = 'past_due' AND COALESCE({}, $2 + interval '1 second') > $2))",
+        grace_ends_sql()
     ))
     .bind(user)
     .bind(now)

@@ -19,7 +19,7 @@ pub use model::{LimitLeft, Plan, UsageSummary};
 #[cfg(feature = "ssr")]
 pub use api::{Caller, caller};
 #[cfg(feature = "ssr")]
-pub use entitlement::{GRACE_ENDS_SQL, PAST_DUE_GRACE_DAYS, entitlement, grant, revoke_grants};
+pub use entitlement::{PAST_DUE_GRACE_DAYS, entitlement, grace_ends_sql, grant, revoke_grants};
 #[cfg(feature = "ssr")]
 pub use ip_hash::anon_ip_hash;
 #[cfg(feature = "ssr")]

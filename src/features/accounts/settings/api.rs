@@ -201,10 +201,12 @@ pub async fn delete_account(confirm_email: String, current_password: String) -> 
     let origin = session::origin().await;
     ssr::reauthenticate(&state, &me, current_password, &origin).await?;
     // Anonymising the account would leave Stripe charging a card nobody can manage.
-    if let Some(plan) = crate::features::billing::renewing_subscription(&state.db, me.id).await? {
+    if let Some(running) = crate::features::billing::running_subscription(&state.db, me.id).await?
+        && running.renews
+    {
         return Err(AppError::invalid(format!(
             "Your {} subscription still renews. Cancel it under Billing first (you keep it until the period ends), then delete your account.",
-            plan.label()
+            running.plan.label()
         )));
     }
     let mut tx = state.db.begin().await?;

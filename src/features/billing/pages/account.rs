@@ -5,12 +5,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
-use super::{Notice, day, go_to, money};
+use super::{Notice, money};
 use crate::features::accounts::AccountNav;
 use crate::features::billing::api::{OpenPortal, get_billing};
 use crate::features::billing::model::{BillingOverview, InvoiceRow};
 use crate::ui::form::{BUTTON, TEXT_LINK};
-use crate::ui::loaded;
+use crate::ui::{day, go_to, loaded};
 
 #[component]
 pub fn BillingPage() -> impl IntoView {

@@ -12,23 +12,9 @@ pub use success::CheckoutSuccessPage;
 
 use leptos::prelude::*;
 
-/// Sends the browser to Stripe (Checkout or the portal), which is another site.
-pub(super) fn go_to(url: &str) {
-    #[cfg(feature = "hydrate")]
-    if let Some(window) = web_sys::window() {
-        let _ = window.location().assign(url);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = url;
-}
-
 /// "$9.99" and friends.
 pub(super) fn money(cents: i64, currency: &str) -> String {
     crate::money::format_minor(cents, currency)
-}
-
-pub(super) fn day(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%-d %B %Y").to_string()
 }
 
 /// A short notice in the page's flow (status, not an alert).

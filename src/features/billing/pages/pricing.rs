@@ -5,12 +5,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
-use super::{Notice, day, go_to, money};
+use super::{Notice, money};
 use crate::features::billing::api::{StartCheckout, get_pricing};
 use crate::features::billing::model::{Billing, PlanCard, Pricing, Viewer};
 use crate::features::quotas::Plan;
 use crate::ui::form::{BUTTON, BUTTON_SECONDARY};
-use crate::ui::loaded;
+use crate::ui::{day, go_to, loaded};
 
 #[component]
 pub fn PricingPage() -> impl IntoView {

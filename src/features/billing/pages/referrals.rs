@@ -4,11 +4,11 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{day, money};
+use super::money;
 use crate::features::accounts::AccountNav;
 use crate::features::billing::api::get_referrals;
 use crate::features::billing::model::Referrals;
-use crate::ui::loaded;
+use crate::ui::{day, loaded};
 
 #[component]
 pub fn ReferralsPage() -> impl IntoView {

@@ -6,9 +6,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
-use super::day;
 use crate::features::billing::api::get_checkout_progress;
 use crate::features::billing::model::CheckoutProgress;
+use crate::ui::day;
 use crate::ui::form::{BUTTON, TEXT_LINK};
 
 const POLL_MS: u64 = 2_000;

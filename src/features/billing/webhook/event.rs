@@ -22,7 +22,11 @@ pub struct Event {
 
 impl Event {
     pub fn parse(body: &[u8]) -> Result<Self, String> {
-        let v: Value = serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))?;
+        Self::from_value(serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))?)
+    }
+
+    /// An event already read as JSON (a stored one, replayed).
+    pub fn from_value(v: Value) -> Result<Self, String> {
         if v.get("object").and_then(Value::as_str) != Some("event") {
             return Err("the body is not a Stripe event".into());
         }

@@ -20,9 +20,8 @@ use axum::{
 use sqlx::PgPool;
 
 pub use event::{Event, SubscriptionSnapshot};
-pub use payments::{PASS_DAYS, commission};
+pub use payments::PASS_DAYS;
 pub use process::{Deps, Outcome, ProcessError};
-pub use subscriptions::{Decision, Stored, decide};
 
 use crate::server::state::AppState;
 
@@ -138,7 +137,7 @@ async fn locked(
     let event = match delivered {
         Some(event) => event,
         None => {
-            parsed = Event::parse(payload.to_string().as_bytes()).map_err(ProcessError::Malformed)?;
+            parsed = Event::from_value(payload).map_err(ProcessError::Malformed)?;
             &parsed
         }
     };

@@ -9,6 +9,7 @@ use super::event::{CheckoutObject, Event, InvoiceObject};
 use super::process::{Deps, Outcome, ProcessError, user_for_customer};
 use crate::features::billing::notices;
 use crate::features::quotas::{PAST_DUE_GRACE_DAYS, Plan};
+use crate::ui::day;
 
 /// Days a pass lasts (the `plans` row says the same; a test checks both agree).
 pub const PASS_DAYS: i64 = 30;
@@ -58,7 +59,7 @@ pub async fn checkout_paid(
             let Some(until) = grant_pass(tx, user, &checkout.id, event.created_at()).await? else {
                 return Ok(Outcome::Done(format!("pass of checkout {} already granted", checkout.id)));
             };
-            let description = format!("30-day pass, until {}", until.format("%-d %B %Y"));
+            let description = format!("30-day pass, until {}", day(until));
             let key = format!("receipt:{}", checkout.id);
             notices::receipt(
                 tx,
@@ -175,7 +176,7 @@ pub async fn invoice_paid(
     let plan = subscription_plan(tx, invoice.subscription.as_deref()).await?;
     let description = match (plan, invoice.period) {
         (Some(plan), Some((from, to))) => {
-            format!("{} plan, {} to {}", plan.label(), from.format("%-d %B %Y"), to.format("%-d %B %Y"))
+            format!("{} plan, {} to {}", plan.label(), day(from), day(to))
         }
         (Some(plan), None) => format!("{} plan", plan.label()),
         (None, _) => "Threadr subscription".to_string(),
