@@ -52,6 +52,7 @@ pub fn HomePage() -> impl IntoView {
                     .collect_view()}
             </ul>
         </section>
+        <crate::features::catalogue::HomeCatalogueSections/>
         <LiveStatusCard/>
     }
 }

@@ -28,6 +28,7 @@ fn MemberNav() -> impl IntoView {
                     .then(|| view! {
                         <li><A href="/history" attr:class=NAV_LINK>"History"</A></li>
                         <li><A href="/assistant" attr:class=NAV_LINK>"Assistant"</A></li>
+                        <li><A href="/sell" attr:class=NAV_LINK>"Sell"</A></li>
                         <li><A href="/letters" attr:class=NAV_LINK>"Letters"</A></li>
                     })
             })}

@@ -88,6 +88,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/letters/:id/print") view=LetterPrintPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/letters") view=AdminLettersPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/mail/:id") view=MailPage ssr=SsrMode::Async/>
+                    // Async: the public catalogue pages answer 404 and fill <head> (title, meta,
+                    // Open Graph) before the first byte; they read without JavaScript.
+                    <Route path=path!("/products/:slug") view=crate::features::catalogue::ProductPage ssr=SsrMode::Async/>
+                    <Route path=path!("/c/:slug") view=crate::features::catalogue::CategoryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/sellers/:handle") view=crate::features::catalogue::SellerShopPage ssr=SsrMode::Async/>
+                    <Route path=path!("/sell") view=crate::features::catalogue::SellPage ssr=SsrMode::Async/>
+                    <Route path=path!("/sell/new") view=crate::features::catalogue::NewListingPage/>
+                    <Route path=path!("/sell/products/:id") view=crate::features::catalogue::EditListingPage/>
                 </Routes>
             </main>
             <layout::Footer/>

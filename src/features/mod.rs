@@ -1,7 +1,5 @@
 //! One folder per capability. Each keeps its pages, server functions (`api`), domain types
 //! and SQL (`db`, server only) together; other features call it through its `mod.rs`.
-//!
-//! Planned home: `marketplace`.
 
 pub mod accounts;
 pub mod admin;
@@ -9,6 +7,7 @@ pub mod admin;
 pub mod ai;
 pub mod assistant;
 pub mod billing;
+pub mod catalogue;
 pub mod email;
 pub mod history;
 pub mod letters;

@@ -34,8 +34,14 @@ enum Command {
         #[arg(long)]
         email: String,
     },
-    /// Development only: migrate, then create demo accounts if the database has no users yet.
-    SeedDemo,
+    /// Development only: migrate, then create demo accounts if the database has no users yet
+    /// and a demo catalogue if it has no products yet.
+    SeedDemo {
+        /// Add this many more listings quickly (COPY, no photos): the search benchmark's
+        /// catalogue. The search indexes rebuild afterwards.
+        #[arg(long)]
+        products: Option<usize>,
+    },
     /// Give a member paid access for N days (default plan: pro). Audited.
     GrantPremium {
         #[arg(long)]
@@ -103,7 +109,7 @@ pub async fn run() -> ExitCode {
         Command::Migrate => migrate(config).await,
         Command::ProcessMail => process_mail(config).await,
         Command::CreateAdmin { email } => create_admin(config, &email).await,
-        Command::SeedDemo => seed_demo(config).await,
+        Command::SeedDemo { products } => seed_demo(config, products).await,
         Command::GrantPremium { email, days, plan } => premium(config, Premium::Grant { email, days, plan }).await,
         Command::RevokePremium { email } => premium(config, Premium::Revoke { email }).await,
         Command::ResetStuck { older_than, dry_run } => reset_stuck(config, &older_than, dry_run).await,
@@ -129,12 +135,23 @@ fn load_dotenv() {
     }
 }
 
-async fn seed_demo(config: Config) -> Result<(), StartupError> {
+async fn seed_demo(config: Config, products: Option<usize>) -> Result<(), StartupError> {
     if config.is_production() {
         return Err(StartupError::Input("seed-demo refuses to run with APP_ENV=production".into()));
     }
     let pool = db::connect(&config).await?;
     db::migrate(&pool).await?;
+    let failed = |e: sqlx::Error| StartupError::Serve(std::io::Error::other(e.to_string()));
+    if let Some(count) = products {
+        let started = std::time::Instant::now();
+        let seed = chrono::Utc::now().timestamp_micros().unsigned_abs();
+        let added = crate::features::catalogue::demo::bulk(&pool, count, seed).await.map_err(failed)?;
+        println!(
+            "{added} demo listings added in {:.1} s; search indexes rebuild from them",
+            started.elapsed().as_secs_f64()
+        );
+        return Ok(());
+    }
     let created =
         accounts::demo::seed(&pool).await.map_err(|e| StartupError::Serve(std::io::Error::other(e.to_string())))?;
     if created {

@@ -25,6 +25,7 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         pool.clone(),
         std::sync::Arc::new(super::clock::SystemClock),
     ));
+    let catalogue = crate::features::catalogue::spawn_background(pool.clone());
     tracing::info!(%addr, version = crate::VERSION, "listening");
     let shutdown = {
         let stop = stop.clone();
@@ -38,6 +39,7 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
     stop.cancel();
     session_cleanup.abort();
     stuck_letters.abort();
+    catalogue.iter().for_each(tokio::task::JoinHandle::abort);
     let _ = worker.await;
     tracing::info!("stopped");
     served

@@ -9,6 +9,7 @@ pub mod pager;
 mod route;
 pub mod skeleton;
 pub mod toast;
+pub mod upload;
 
 pub use error_page::ErrorPage;
 pub use field::Field;

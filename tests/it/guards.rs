@@ -29,6 +29,12 @@ const PUBLIC: &[&str] = &[
     "tools/transcription-access",
     // Visitors compare plans before signing up.
     "billing/pricing",
+    // The marketplace is public to read (listings on sale only; a seller also sees their own).
+    "catalogue/categories",
+    "catalogue/home",
+    "catalogue/product",
+    "catalogue/seller",
+    "catalogue/category",
 ];
 
 /// Endpoints for signed-in users or admins, with arguments that decode (so the guard, not
@@ -39,6 +45,45 @@ const GUARDED: &[(&str, &[(&str, &str)])] = &[
     ("billing/overview", &[]),
     ("billing/portal", &[]),
     ("billing/referrals", &[]),
+    ("sell/dashboard", &[]),
+    ("sell/start", &[("handle", "ada-shop")]),
+    ("sell/continue-onboarding", &[]),
+    (
+        "sell/create",
+        &[
+            ("form[title]", "Desk"),
+            ("form[description]", ""),
+            ("form[price]", "10"),
+            ("form[currency]", "USD"),
+            ("form[stock]", "1"),
+            ("form[category]", "furniture"),
+            ("form[condition]", "good"),
+        ],
+    ),
+    ("sell/listing", &[("id", "00000000-0000-0000-0000-000000000000")]),
+    (
+        "sell/update",
+        &[
+            ("id", "00000000-0000-0000-0000-000000000000"),
+            ("form[title]", "Desk"),
+            ("form[description]", ""),
+            ("form[price]", "10"),
+            ("form[currency]", "USD"),
+            ("form[stock]", "1"),
+            ("form[category]", "furniture"),
+            ("form[condition]", "good"),
+        ],
+    ),
+    ("sell/status", &[("id", "00000000-0000-0000-0000-000000000000"), ("change", "publish")]),
+    ("sell/delete", &[("id", "00000000-0000-0000-0000-000000000000")]),
+    (
+        "sell/reorder-images",
+        &[("product", "00000000-0000-0000-0000-000000000000"), ("order[0]", "00000000-0000-0000-0000-000000000000")],
+    ),
+    (
+        "sell/delete-image",
+        &[("product", "00000000-0000-0000-0000-000000000000"), ("image", "00000000-0000-0000-0000-000000000000")],
+    ),
     ("tools/description", &[("id", "00000000-0000-0000-0000-000000000000")]),
     ("tools/transcript", &[("id", "00000000-0000-0000-0000-000000000000")]),
     ("accounts/sign-out-everywhere", &[]),

@@ -11,6 +11,7 @@ mod billing_checkout;
 mod billing_order;
 mod billing_support;
 mod billing_webhooks;
+mod catalogue_sellers;
 mod cli;
 mod database_outage;
 mod email_attachments;

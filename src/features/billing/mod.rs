@@ -33,7 +33,7 @@ pub use model::{BillingOverview, CheckoutProgress, Pricing, Referrals};
 pub use pages::{BillingPage, CheckoutSuccessPage, PricingPage, ReferralsPage};
 
 #[cfg(feature = "ssr")]
-pub use stripe::{StripeApi, StripeHttp};
+pub use stripe::{ConnectAccount, NewConnectAccount, StripeApi, StripeHttp};
 
 /// A subscription that is still running (active, trialing or past due).
 #[cfg(feature = "ssr")]

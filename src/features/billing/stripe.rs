@@ -81,8 +81,65 @@ pub struct InvoiceLine {
     pub hosted_url: Option<String>,
 }
 
+/// A marketplace seller's Stripe Connect Express account, as we keep it.
+pub struct NewConnectAccount<'a> {
+    pub user_id: Uuid,
+    pub email: &'a str,
+}
+
+/// What a Connect account can do and what Stripe still needs from its owner (read from the
+/// API or from an `account.updated` event: both carry the account object).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectAccount {
+    pub id: String,
+    pub charges_enabled: bool,
+    pub payouts_enabled: bool,
+    pub details_submitted: bool,
+    /// `requirements.currently_due`, then any further `eventually_due` ones.
+    pub requirements: Vec<String>,
+    pub disabled_reason: Option<String>,
+}
+
+impl ConnectAccount {
+    /// Read from an account object (an event's `data.object`) by field name.
+    pub fn from_json(object: &serde_json::Value) -> Option<Self> {
+        let flag = |name: &str| object[name].as_bool().unwrap_or(false);
+        let list = |name: &str| -> Vec<String> {
+            object["requirements"][name]
+                .as_array()
+                .map(|items| items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect())
+                .unwrap_or_default()
+        };
+        let mut requirements = list("currently_due");
+        for later in list("eventually_due") {
+            if !requirements.contains(&later) {
+                requirements.push(later);
+            }
+        }
+        Some(Self {
+            id: object["id"].as_str()?.to_string(),
+            charges_enabled: flag("charges_enabled"),
+            payouts_enabled: flag("payouts_enabled"),
+            details_submitted: flag("details_submitted"),
+            requirements,
+            disabled_reason: object["requirements"]["disabled_reason"].as_str().map(str::to_string),
+        })
+    }
+}
+
 #[async_trait]
 pub trait StripeApi: Send + Sync {
+    /// An Express account for a seller, created once per member (idempotency key from their id).
+    async fn create_connect_account(&self, account: &NewConnectAccount<'_>) -> Result<String, StripeError>;
+    /// A single-use onboarding link (Stripe expires it within minutes); `key` from our ids.
+    async fn create_account_link(
+        &self,
+        account: &str,
+        refresh_url: &str,
+        return_url: &str,
+        key: &str,
+    ) -> Result<String, StripeError>;
+    async fn connect_account(&self, id: &str) -> Result<ConnectAccount, StripeError>;
     async fn create_customer(&self, customer: &NewCustomer<'_>) -> Result<String, StripeError>;
     async fn create_checkout_session(&self, checkout: &NewCheckout<'_>) -> Result<CheckoutStarted, StripeError>;
     /// A customer-portal session for `customer`; `key` is derived from our ids by the caller.
@@ -126,6 +183,65 @@ fn at(seconds: i64) -> DateTime<Utc> {
 
 #[async_trait]
 impl StripeApi for StripeHttp {
+    async fn create_connect_account(&self, a: &NewConnectAccount<'_>) -> Result<String, StripeError> {
+        use stripe_connect::account::{
+            CreateAccount, CreateAccountCapabilities, CreateAccountCapabilitiesCardPayments,
+            CreateAccountCapabilitiesTransfers, CreateAccountType,
+        };
+        let capabilities = CreateAccountCapabilities {
+            card_payments: Some(CreateAccountCapabilitiesCardPayments { requested: Some(true) }),
+            transfers: Some(CreateAccountCapabilitiesTransfers { requested: Some(true) }),
+            ..Default::default()
+        };
+        let account = CreateAccount::new()
+            .type_(CreateAccountType::Express)
+            .email(a.email)
+            .capabilities(capabilities)
+            .metadata(metadata(&[("user_id", a.user_id.to_string())]))
+            .customize()
+            .request_strategy(idempotent(&format!("threadr-connect-{}", a.user_id))?)
+            .send(&self.client)
+            .await?;
+        Ok(account.id.to_string())
+    }
+
+    async fn create_account_link(
+        &self,
+        account: &str,
+        refresh_url: &str,
+        return_url: &str,
+        key: &str,
+    ) -> Result<String, StripeError> {
+        use stripe_connect::account_link::{CreateAccountLink, CreateAccountLinkType};
+        let link = CreateAccountLink::new(account, CreateAccountLinkType::AccountOnboarding)
+            .refresh_url(refresh_url)
+            .return_url(return_url)
+            .customize()
+            .request_strategy(idempotent(key)?)
+            .send(&self.client)
+            .await?;
+        Ok(link.url)
+    }
+
+    async fn connect_account(&self, id: &str) -> Result<ConnectAccount, StripeError> {
+        let a = stripe_connect::account::RetrieveAccount::new(id).send(&self.client).await?;
+        let requirements = a.requirements.as_ref();
+        let mut due = requirements.and_then(|r| r.currently_due.clone()).unwrap_or_default();
+        for later in requirements.and_then(|r| r.eventually_due.clone()).unwrap_or_default() {
+            if !due.contains(&later) {
+                due.push(later);
+            }
+        }
+        Ok(ConnectAccount {
+            id: a.id.to_string(),
+            charges_enabled: a.charges_enabled.unwrap_or(false),
+            payouts_enabled: a.payouts_enabled.unwrap_or(false),
+            details_submitted: a.details_submitted.unwrap_or(false),
+            requirements: due,
+            disabled_reason: requirements.and_then(|r| r.disabled_reason.as_ref()).map(|d| d.as_str().to_string()),
+        })
+    }
+
     async fn create_customer(&self, c: &NewCustomer<'_>) -> Result<String, StripeError> {
         let customer = stripe_core::customer::CreateCustomer::new()
             .email(c.email)

@@ -27,7 +27,9 @@ pub use api::{
     get_transcript, get_transcription_access,
 };
 pub use model::{DescriptionEvent, DescriptionRequest, Length, ProductDescription, Segment, Tone, Transcript};
-pub use pages::{DescriptionPage, SavedDescriptionPage, SavedTranscriptPage, TranscribePage};
+pub use pages::{
+    DescriptionInput, DescriptionPage, SavedDescriptionPage, SavedTranscriptPage, TranscribePage, stream_description,
+};
 
 #[cfg(feature = "ssr")]
 pub use upload::UPLOAD_PATH;

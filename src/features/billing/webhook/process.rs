@@ -87,7 +87,22 @@ pub async fn process(tx: &mut PgConnection, deps: &Deps<'_>, event: &Event) -> R
         }
         // Marketplace payments complete through their own checkout; the event is kept.
         "payment_intent.succeeded" => Ok(Outcome::Done("stored".into())),
-        "account.updated" => Ok(Outcome::Done("stored for the marketplace".into())),
+        "account.updated" => {
+            let account = crate::features::billing::ConnectAccount::from_json(o)
+                .ok_or_else(|| ProcessError::Malformed("account.updated without an account id".into()))?;
+            let at = DateTime::from_timestamp(event.created, 0).unwrap_or(deps.now);
+            Ok(match crate::features::catalogue::apply_connect_account(tx, &account, at).await? {
+                crate::features::catalogue::AccountApplied::Applied { selling } => {
+                    Outcome::Done(if selling { "seller can sell".into() } else { "seller still onboarding".into() })
+                }
+                crate::features::catalogue::AccountApplied::Stale => {
+                    Outcome::Ignored("an older account state than the one stored".into())
+                }
+                crate::features::catalogue::AccountApplied::UnknownAccount => {
+                    Outcome::Ignored(format!("account {} is not a Threadr seller", account.id))
+                }
+            })
+        }
         other => Ok(Outcome::Ignored(format!("{other} is not an event Threadr acts on"))),
     }
 }

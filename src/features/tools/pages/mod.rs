@@ -12,5 +12,6 @@ mod transcript_view;
 mod upload;
 
 pub use description::DescriptionPage;
+pub use description_stream::{Request as DescriptionInput, run as stream_description};
 pub use saved::{SavedDescriptionPage, SavedTranscriptPage};
 pub use transcribe::TranscribePage;

@@ -12,6 +12,8 @@
 //! - `POST /v1/billing_portal/sessions`
 //! - `GET /v1/subscriptions/{id}` (what [`FakeStripe::set_subscription`] stored, or what a
 //!   payment on the hosted page created) and `GET /v1/invoices?customer=…`
+//! - Connect: `POST /v1/accounts`, `GET /v1/accounts/{id}`, `POST /v1/account_links` and the
+//!   hosted onboarding page (see [`connect`])
 //!
 //! Every `/v1` request needs `Authorization: Bearer` [`SECRET_KEY`] and is recorded, so tests
 //! check what the app sent. The base URL is `http://127.0.0.1:PORT/` (with the slash): the client
@@ -42,6 +44,9 @@ use axum::{
     routing::{any, get},
 };
 use hmac::{Hmac, Mac};
+
+mod connect;
+pub use connect::{NEW_ACCOUNT_REQUIREMENTS, account_object};
 use serde_json::{Map, Value, json};
 use sha2::Sha256;
 use std::{
@@ -147,6 +152,8 @@ struct Inner {
     subscriptions: HashMap<String, Value>,
     invoices: Vec<Value>,
     idempotency: HashMap<String, Saved>,
+    accounts: HashMap<String, Value>,
+    account_links: HashMap<String, connect::Link>,
 }
 
 impl Inner {
@@ -175,6 +182,9 @@ impl FakeStripe {
             .route("/pay/{id}", get(pay))
             .route("/pay/{id}/cancel", get(pay_cancel))
             .route("/portal/{id}", get(portal))
+            .route("/connect/{link}", get(connect::onboarding_page))
+            .route("/connect/{link}/finish", get(connect::finish))
+            .route("/connect/{link}/leave", get(connect::leave))
             .fallback(|| async { not_found_page() })
             .with_state(fake.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
@@ -1159,6 +1169,14 @@ fn route(inner: &mut Inner, origin: &str, method: &Method, path: &str, params: &
         ("GET", ["subscriptions", id]) => unknown_param(params, RETRIEVE_PARAMS).unwrap_or_else(|| {
             inner.subscriptions.get(*id).cloned().map_or_else(|| no_such("subscription", id, "id"), ok)
         }),
+        ("POST", ["accounts"]) => {
+            unknown_param(params, connect::ACCOUNT_PARAMS).unwrap_or_else(|| connect::create_account(inner, params))
+        }
+        ("GET", ["accounts", id]) => {
+            unknown_param(params, RETRIEVE_PARAMS).unwrap_or_else(|| connect::retrieve_account(inner, id))
+        }
+        ("POST", ["account_links"]) => unknown_param(params, connect::ACCOUNT_LINK_PARAMS)
+            .unwrap_or_else(|| connect::create_link(inner, origin, params)),
         ("GET", ["invoices"]) => {
             unknown_param(params, LIST_INVOICE_PARAMS).unwrap_or_else(|| list_invoices(inner, params))
         }

@@ -1,0 +1,240 @@
+//! A demo catalogue (`threadr seed-demo`): six sellers whose Stripe onboarding is done, and
+//! listings across every sub-category, the first ones with generated photos. `--products N`
+//! adds N more quickly (COPY, no photos) for the search benchmark.
+
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::demo_words::{ADJECTIVES, COLOURS, MATERIALS, SELLERS, SENTENCES, THINGS};
+use super::model::{Condition, slugify};
+
+/// One generated listing.
+pub struct DemoProduct {
+    pub id: Uuid,
+    pub seller: usize,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub price_cents: i64,
+    pub stock: i32,
+    pub category: &'static str,
+    pub condition: Condition,
+    pub colour: usize,
+    pub days_ago: i64,
+}
+
+/// The `n`th demo listing of a run seeded with `seed`: the same inputs give the same listing.
+pub fn product(rng: &mut StdRng) -> DemoProduct {
+    let (category, things, (low, high)) = THINGS[rng.random_range(0..THINGS.len())];
+    let thing = things[rng.random_range(0..things.len())];
+    let adjective = ADJECTIVES[rng.random_range(0..ADJECTIVES.len())];
+    let material = MATERIALS[rng.random_range(0..MATERIALS.len())];
+    let colour = rng.random_range(0..COLOURS.len());
+    let title = match rng.random_range(0..3) {
+        0 => format!("{} {material} {thing}", capitalised(adjective)),
+        1 => format!("{} {thing} in {}", capitalised(adjective), COLOURS[colour]),
+        _ => format!("{} {thing}, {material}", capitalised(material)),
+    };
+    let sentences = rng.random_range(2..5);
+    let description = (0..sentences)
+        .map(|_| {
+            SENTENCES[rng.random_range(0..SENTENCES.len())]
+                .replace("{thing}", thing)
+                .replace("{material}", material)
+                .replace("{colour}", COLOURS[colour])
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let id = Uuid::from_u128(rng.random());
+    let tail = &id.simple().to_string()[..8];
+    DemoProduct {
+        id,
+        seller: seller_for(category),
+        slug: format!("{}-{tail}", slugify(&title, 80)),
+        title,
+        description,
+        price_cents: rng.random_range(low * 100..=high * 100) / 50 * 50 + 49,
+        stock: if rng.random_range(0..10) == 0 { 0 } else { rng.random_range(1..12) },
+        category,
+        condition: Condition::ALL[rng.random_range(0..Condition::ALL.len())],
+        colour,
+        days_ago: rng.random_range(0..120),
+    }
+}
+
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// Which demo seller sells in a sub-category (each has a specialty).
+fn seller_for(category: &str) -> usize {
+    match category {
+        "furniture" | "kitchen" | "decor" | "bedding" | "garden" | "antiques" => 0,
+        "fiction" | "non-fiction" | "childrens-books" | "comics" | "textbooks" | "prints" | "puzzles" => 1,
+        "phones" | "computers" | "audio" | "cameras" | "gaming" | "music-gear" | "vinyl" | "instruments" => 2,
+        "womens-clothing" | "mens-clothing" | "kids-clothing" | "shoes" | "bags-accessories" | "necklaces"
+        | "rings" | "earrings" | "watches" => 3,
+        "paintings" | "photography" | "sculpture" | "crafts" | "coins-stamps" | "trading-cards" => 4,
+        _ => 5,
+    }
+}
+
+/// The demo sellers (made once): their user ids in `SELLERS` order.
+pub async fn sellers(pool: &PgPool) -> Result<Vec<Uuid>, sqlx::Error> {
+    let mut ids = Vec::with_capacity(SELLERS.len());
+    for (n, (handle, name, bio)) in SELLERS.iter().enumerate() {
+        let email = format!("{handle}@demo.threadr.test");
+        let id: Uuid = sqlx::query_scalar(
+            "INSERT INTO users (email, display_name, bio, email_verified_at, referral_code, created_at)
+             VALUES ($1, $2, $3, now(), $4, now() - make_interval(days => $5))
+             ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id",
+        )
+        .bind(&email)
+        .bind(name)
+        .bind(bio)
+        .bind(format!("DEMO{}", handle.to_ascii_uppercase()))
+        .bind(400 + 97 * i32::try_from(n).unwrap_or(0))
+        .fetch_one(pool)
+        .await?;
+        sqlx::query(
+            "INSERT INTO sellers (user_id, handle, stripe_account_id, charges_enabled, payouts_enabled, details_submitted,
+                                  rating_total, rating_count)
+             VALUES ($1, $2, $3, true, true, true, $4, $5) ON CONFLICT (user_id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(handle)
+        .bind(format!("acct_demo_{handle}"))
+        .bind(i32::try_from(n).unwrap_or(0) * 7 % 40 + 120)
+        .bind(30)
+        .execute(pool)
+        .await?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// Inserts one demo listing on sale (the search outbox sees it like any other).
+pub async fn insert(pool: &PgPool, sellers: &[Uuid], p: &DemoProduct) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO products (id, seller_id, slug, title, description, price_cents, currency, stock, category_id,
+                               condition, status, published_at, created_at)
+         SELECT $1, $2, $3, $4, $5, $6, 'USD', $7, c.id, $9::product_condition, 'active',
+                now() - make_interval(days => $10), now() - make_interval(days => $10)
+           FROM categories c WHERE c.slug = $8",
+    )
+    .bind(p.id)
+    .bind(sellers[p.seller % sellers.len()])
+    .bind(&p.slug)
+    .bind(&p.title)
+    .bind(&p.description)
+    .bind(p.price_cents)
+    .bind(p.stock)
+    .bind(p.category)
+    .bind(p.condition.as_str())
+    .bind(i32::try_from(p.days_ago).unwrap_or(0))
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Adds `count` listings with COPY (about a minute for a million here). The outbox trigger is
+/// off meanwhile, and the search indexes are told to rebuild afterwards (cheaper than a
+/// million outbox rows).
+pub async fn bulk(pool: &PgPool, count: usize, seed: u64) -> Result<usize, sqlx::Error> {
+    let sellers = sellers(pool).await?;
+    let categories: Vec<(String, i32)> = sqlx::query_as("SELECT slug, id FROM categories").fetch_all(pool).await?;
+    let category_id = |slug: &str| categories.iter().find(|(s, _)| s == slug).map(|(_, id)| *id).unwrap_or(1);
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut conn = pool.acquire().await?;
+    sqlx::query("ALTER TABLE products DISABLE TRIGGER products_search_outbox").execute(&mut *conn).await?;
+    let copied = copy_products(&mut conn, count, &sellers, &category_id, &mut rng).await;
+    sqlx::query("ALTER TABLE products ENABLE TRIGGER products_search_outbox").execute(&mut *conn).await?;
+    let copied = copied?;
+    // Any index whose last applied outbox row is older than now rebuilds from the table.
+    sqlx::query(
+        "WITH marker AS (INSERT INTO search_outbox (product_id) VALUES ('00000000-0000-0000-0000-000000000000') RETURNING id)
+         UPDATE search_outbox_pruned SET through_id = (SELECT id FROM marker)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(copied)
+}
+
+async fn copy_products(
+    conn: &mut sqlx::PgConnection,
+    count: usize,
+    sellers: &[Uuid],
+    category_id: &dyn Fn(&str) -> i32,
+    rng: &mut StdRng,
+) -> Result<usize, sqlx::Error> {
+    const BATCH: usize = 20_000;
+    let mut done = 0;
+    while done < count {
+        let mut copy = conn
+            .copy_in_raw(
+                "COPY products (id, seller_id, slug, title, description, price_cents, currency, stock, category_id,
+                                condition, status, published_at, created_at) FROM STDIN",
+            )
+            .await?;
+        let mut text = String::with_capacity(BATCH * 300);
+        let now = chrono::Utc::now();
+        for _ in 0..BATCH.min(count - done) {
+            let p = product(rng);
+            let at =
+                (now - chrono::Duration::days(p.days_ago) - chrono::Duration::seconds(rng.random_range(0..86_400)))
+                    .to_rfc3339();
+            text.push_str(&format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\tUSD\t{}\t{}\t{}\tactive\t{at}\t{at}\n",
+                p.id,
+                sellers[p.seller % sellers.len()],
+                p.slug,
+                copy_text(&p.title),
+                copy_text(&p.description),
+                p.price_cents,
+                p.stock,
+                category_id(p.category),
+                p.condition.as_str(),
+            ));
+            done += 1;
+        }
+        copy.send(text.as_bytes()).await?;
+        copy.finish().await?;
+    }
+    Ok(done)
+}
+
+/// A value in COPY's text format (backslash, tab and newline escaped).
+fn copy_text(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('\t', "\\t").replace('\n', "\\n")
+}
+
+/// A fresh generator for demo data.
+pub fn rng(seed: u64) -> StdRng {
+    StdRng::seed_from_u64(seed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_seed_makes_the_same_listings() {
+        let (mut a, mut b) = (rng(7), rng(7));
+        for _ in 0..50 {
+            let (x, y) = (product(&mut a), product(&mut b));
+            assert_eq!((x.id, &x.title, x.price_cents), (y.id, &y.title, y.price_cents));
+            assert!(x.price_cents > 0 && x.price_cents <= 100_000_000);
+            assert!(x.title.chars().count() <= 140 && !x.slug.is_empty());
+        }
+    }
+
+    #[test]
+    fn every_demo_category_is_a_seeded_sub_category() {
+        let migration = include_str!("../../../migrations/20261129000002_catalogue.sql");
+        for (slug, _, _) in THINGS {
+            assert!(migration.contains(&format!("['{slug}',")), "{slug} is not in the migration");
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! The words demo listings are made of: for each sub-category some things people sell there,
+//! and the adjectives and materials that describe them. Deterministic, so a benchmark's
+//! catalogue is the same every run.
+
+/// (sub-category slug, things sold there, price range in whole units)
+pub const THINGS: &[(&str, &[&str], (i64, i64))] = &[
+    (
+        "womens-clothing",
+        &["wrap dress", "linen blouse", "wool cardigan", "denim jacket", "silk scarf", "pleated skirt"],
+        (15, 180),
+    ),
+    (
+        "mens-clothing",
+        &["flannel shirt", "chino trousers", "rain jacket", "merino jumper", "oxford shirt", "wool overcoat"],
+        (15, 220),
+    ),
+    ("kids-clothing", &["dungarees", "knitted hat", "rain boots", "hoodie", "pyjama set", "snowsuit"], (8, 60)),
+    (
+        "shoes",
+        &["leather boots", "running shoes", "canvas sneakers", "suede loafers", "hiking boots", "sandals"],
+        (20, 200),
+    ),
+    ("bags-accessories", &["leather backpack", "tote bag", "wallet", "belt", "sunglasses", "weekend bag"], (10, 250)),
+    (
+        "furniture",
+        &["side table", "bookshelf", "armchair", "writing desk", "dining chair", "chest of drawers"],
+        (40, 900),
+    ),
+    (
+        "kitchen",
+        &["cast iron skillet", "chef knife", "coffee grinder", "teapot", "mixing bowls", "cutting board"],
+        (10, 150),
+    ),
+    ("decor", &["table lamp", "wall mirror", "vase", "candle holder", "cushion cover", "wall clock"], (8, 180)),
+    ("bedding", &["duvet cover", "linen sheets", "wool blanket", "bath towels", "quilt", "pillowcases"], (15, 160)),
+    ("garden", &["planter", "watering can", "garden bench", "bird feeder", "pruning shears", "hammock"], (8, 300)),
+    ("phones", &["smartphone", "phone case", "wireless charger", "screen protector", "power bank"], (10, 700)),
+    (
+        "computers",
+        &["laptop", "mechanical keyboard", "monitor", "tablet", "wireless mouse", "docking station"],
+        (20, 1500),
+    ),
+    ("audio", &["headphones", "bookshelf speakers", "turntable", "earbuds", "amplifier", "soundbar"], (20, 600)),
+    ("cameras", &["film camera", "mirrorless camera", "camera lens", "tripod", "camera bag", "flash"], (25, 1200)),
+    ("gaming", &["game controller", "handheld console", "gaming headset", "racing wheel", "arcade stick"], (20, 400)),
+    (
+        "fiction",
+        &["mystery novel", "fantasy trilogy", "short story collection", "science fiction novel", "classic novel"],
+        (3, 40),
+    ),
+    ("non-fiction", &["history book", "cookbook", "travel guide", "biography", "field guide", "atlas"], (4, 60)),
+    ("childrens-books", &["picture book", "pop-up book", "bedtime stories", "first reader", "activity book"], (3, 25)),
+    ("comics", &["graphic novel", "comic collection", "manga volume", "art book"], (5, 80)),
+    ("textbooks", &["calculus textbook", "chemistry textbook", "programming handbook", "language course"], (10, 120)),
+    ("paintings", &["oil painting", "watercolour landscape", "acrylic abstract", "portrait study"], (40, 2500)),
+    ("prints", &["screen print", "botanical print", "map poster", "linocut print", "risograph print"], (10, 200)),
+    ("photography", &["fine art photograph", "black and white print", "framed photograph", "photo book"], (20, 600)),
+    ("sculpture", &["ceramic sculpture", "bronze figure", "wood carving", "stone sculpture"], (30, 1800)),
+    (
+        "crafts",
+        &["hand-thrown mug", "macrame wall hanging", "knitted blanket", "leather journal", "beeswax candles"],
+        (8, 150),
+    ),
+    ("necklaces", &["pendant necklace", "pearl necklace", "chain necklace", "locket"], (15, 400)),
+    ("rings", &["signet ring", "stacking ring", "engagement ring", "band ring"], (20, 900)),
+    ("earrings", &["hoop earrings", "stud earrings", "drop earrings", "ear cuffs"], (10, 250)),
+    ("watches", &["automatic watch", "dive watch", "pocket watch", "field watch"], (40, 1500)),
+    ("cycling", &["road bike", "bike helmet", "cycling jersey", "bike lights", "panniers"], (15, 1400)),
+    ("fitness", &["kettlebell", "yoga mat", "dumbbell set", "resistance bands", "rowing machine"], (10, 700)),
+    ("camping", &["tent", "sleeping bag", "camping stove", "hiking backpack", "headlamp"], (10, 450)),
+    ("team-sports", &["football", "basketball", "cricket bat", "hockey stick", "goalkeeper gloves"], (10, 180)),
+    ("board-games", &["strategy board game", "chess set", "card game", "party game", "backgammon set"], (8, 120)),
+    ("puzzles", &["jigsaw puzzle", "wooden puzzle box", "3d puzzle", "crossword book"], (5, 60)),
+    ("building-toys", &["building brick set", "wooden blocks", "marble run", "construction kit"], (10, 200)),
+    ("dolls-figures", &["rag doll", "action figure", "dollhouse", "plush bear"], (5, 150)),
+    ("instruments", &["acoustic guitar", "ukulele", "digital piano", "violin", "harmonica", "drum kit"], (15, 1500)),
+    ("vinyl", &["jazz record", "soul record", "rock album", "classical box set", "soundtrack record"], (8, 120)),
+    ("music-gear", &["audio interface", "studio monitors", "dj controller", "microphone", "synthesizer"], (30, 1200)),
+    ("coins-stamps", &["silver coin", "stamp album", "commemorative coin", "first day cover"], (5, 500)),
+    (
+        "antiques",
+        &["brass candlestick", "victorian mirror", "mantel clock", "porcelain teacup", "writing slope"],
+        (20, 900),
+    ),
+    ("trading-cards", &["trading card binder", "rare trading card", "booster box", "card sleeves"], (3, 400)),
+];
+
+pub const ADJECTIVES: &[&str] = &[
+    "vintage",
+    "handmade",
+    "classic",
+    "modern",
+    "rustic",
+    "minimalist",
+    "compact",
+    "sturdy",
+    "elegant",
+    "cosy",
+    "lightweight",
+    "oversized",
+    "restored",
+    "limited edition",
+    "hand-painted",
+    "Scandinavian",
+    "retro",
+    "organic",
+    "waterproof",
+    "signed",
+    "antique",
+    "colourful",
+    "mid-century",
+    "industrial",
+];
+
+pub const MATERIALS: &[&str] = &[
+    "oak",
+    "walnut",
+    "leather",
+    "linen",
+    "wool",
+    "cotton",
+    "ceramic",
+    "brass",
+    "steel",
+    "bamboo",
+    "glass",
+    "silver",
+    "cashmere",
+    "recycled",
+    "pine",
+    "stoneware",
+    "copper",
+    "velvet",
+];
+
+pub const COLOURS: &[&str] =
+    &["black", "white", "navy", "olive", "mustard", "terracotta", "sage", "grey", "red", "blue"];
+
+/// Sentences a description is made of; `{thing}`, `{material}`, `{colour}` are filled in.
+pub const SENTENCES: &[&str] = &[
+    "A {material} {thing} in {colour}, kept with care and ready for a new home.",
+    "Barely used and in great shape; see the photos for every detail.",
+    "Made in a small workshop from {material}, finished by hand.",
+    "Smoke-free home. Ships within two working days, well packed.",
+    "Measurements are in the listing photos; ask if you need anything else.",
+    "A proper everyday {thing}: solid, simple and good looking.",
+    "The {colour} shade goes with almost anything.",
+    "One of a kind: once it is sold, it is gone.",
+    "Bought new last year and only used a handful of times.",
+    "Great as a gift, and it comes with its original box.",
+];
+
+pub const SELLERS: &[(&str, &str, &str)] = &[
+    ("oakandiron", "Oak & Iron", "Restored furniture and workshop finds from a small studio in Leeds."),
+    ("paperlantern", "Paper Lantern Books", "Second-hand books, comics and prints, each one checked page by page."),
+    ("signalbox", "Signal Box Electronics", "Tested, refurbished electronics with honest descriptions."),
+    ("wildthread", "Wild Thread", "Clothes and accessories made or mended by hand."),
+    ("northstudio", "North Studio", "Paintings, prints and ceramics by independent artists."),
+    ("trailhead", "Trailhead Outfitters", "Outdoor, cycling and sports gear that still has many miles left."),
+];

@@ -1,0 +1,96 @@
+//! The marketplace catalogue: sellers (Stripe Connect Express onboarding), categories (a
+//! two-level tree in the database), products with photos (checked by content, re-encoded into
+//! three sizes, kept in object storage), the public pages and search.
+//!
+//! Pages: `/sell`, `/sell/new`, `/sell/products/{id}`, `/products/{slug}`, `/c/{category}`,
+//! `/sellers/{handle}`, `/search`. The home page shows [`HomeCatalogueSections`].
+
+mod api;
+pub mod model;
+mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod cards;
+#[cfg(feature = "ssr")]
+pub mod categories;
+#[cfg(feature = "ssr")]
+pub mod demo;
+#[cfg(feature = "ssr")]
+mod demo_words;
+#[cfg(feature = "ssr")]
+mod listing_images;
+#[cfg(feature = "ssr")]
+pub mod listings;
+#[cfg(feature = "ssr")]
+mod public;
+#[cfg(feature = "ssr")]
+pub mod sellers;
+#[cfg(feature = "ssr")]
+pub mod views;
+
+pub use api::{
+    ChangeListingStatus, ContinueOnboarding, CreateListing, DeleteImage, DeleteListing, GetCategories, GetCategory,
+    GetHomeCatalogue, GetListingForEdit, GetProduct, GetSellDashboard, GetSeller, ReorderImages, StartSelling,
+    UpdateListing,
+};
+pub use pages::{
+    CategoryPage, EditListingPage, HomeCatalogueSections, NewListingPage, ProductPage, SellPage, SellerShopPage,
+    json_ld,
+};
+
+#[cfg(feature = "ssr")]
+pub use sellers::AccountApplied;
+
+/// `account.updated` from Stripe (billing's webhook hands it over): the seller's account state,
+/// unless a newer one is stored.
+#[cfg(feature = "ssr")]
+pub async fn apply_connect_account(
+    tx: &mut sqlx::PgConnection,
+    account: &crate::features::billing::ConnectAccount,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<AccountApplied, sqlx::Error> {
+    sellers::apply(tx, account, at).await
+}
+
+/// The catalogue's axum routes: Stripe onboarding's return and refresh addresses.
+#[cfg(feature = "ssr")]
+pub fn routes() -> axum::Router<crate::server::state::AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route(sellers::RETURN_PATH, get(onboarding_return))
+        .route(sellers::REFRESH_PATH, get(onboarding_refresh))
+}
+
+/// Back from Stripe's onboarding: read the account now (the webhook may come later).
+#[cfg(feature = "ssr")]
+async fn onboarding_return(
+    axum::extract::State(state): axum::extract::State<crate::server::state::AppState>,
+    member: Option<crate::features::accounts::session::Member>,
+) -> axum::response::Redirect {
+    use axum::response::Redirect;
+    let Some(member) = member else { return Redirect::to("/sign-in?next=/sell") };
+    match sellers::refresh(&state, &member).await {
+        Ok(_) => Redirect::to("/sell?onboarding=returned"),
+        Err(_) => Redirect::to("/sell?onboarding=unavailable"),
+    }
+}
+
+/// Stripe's link expired or was used: make a new one and go straight back.
+#[cfg(feature = "ssr")]
+async fn onboarding_refresh(
+    axum::extract::State(state): axum::extract::State<crate::server::state::AppState>,
+    member: Option<crate::features::accounts::session::Member>,
+) -> axum::response::Redirect {
+    use axum::response::Redirect;
+    let Some(member) = member else { return Redirect::to("/sign-in?next=/sell") };
+    match sellers::continue_onboarding(&state, &member).await {
+        Ok(url) => Redirect::to(&url),
+        Err(_) => Redirect::to("/sell?onboarding=unavailable"),
+    }
+}
+
+/// The catalogue's background work: product views written every few seconds.
+#[cfg(feature = "ssr")]
+pub fn spawn_background(db: sqlx::PgPool) -> Vec<tokio::task::JoinHandle<()>> {
+    vec![tokio::spawn(views::run(db))]
+}

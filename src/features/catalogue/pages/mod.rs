@@ -1,0 +1,13 @@
+//! The catalogue's pages: the public ones (home sections, product, category, seller shop,
+//! search) read without JavaScript; the seller's `/sell` pages need it (uploads, AI writing).
+
+mod browse;
+pub mod card;
+mod listing_form;
+mod photos;
+mod product;
+mod sell;
+
+pub use browse::{CategoryPage, HomeCatalogueSections, SellerShopPage};
+pub use product::{ProductPage, json_ld};
+pub use sell::{EditListingPage, NewListingPage, SellPage};
