@@ -367,6 +367,55 @@ pub const VARS: &[VarSpec] = &[
         default: None,
         description: "Folder for uploads being transcribed (deleted right after); the system temporary folder when unset.",
     },
+    VarSpec {
+        name: "MEDIA_DIR",
+        required: false,
+        secret: false,
+        default: Some(".data/media"),
+        description: "Folder for marketplace photos when S3_BUCKET is not set.",
+    },
+    VarSpec {
+        name: "S3_BUCKET",
+        required: false,
+        secret: false,
+        default: None,
+        description: "Keep marketplace photos in this S3-compatible bucket instead of MEDIA_DIR.",
+    },
+    VarSpec {
+        name: "S3_ENDPOINT",
+        required: false,
+        secret: false,
+        default: None,
+        description: "The S3-compatible service's URL (MinIO, R2, …); AWS S3 when unset. http:// is allowed.",
+    },
+    VarSpec {
+        name: "S3_REGION",
+        required: false,
+        secret: false,
+        default: Some("us-east-1"),
+        description: "The bucket's region.",
+    },
+    VarSpec {
+        name: "S3_ACCESS_KEY_ID",
+        required: false,
+        secret: true,
+        default: None,
+        description: "S3 access key id (with S3_SECRET_ACCESS_KEY); the instance's credentials when both are unset.",
+    },
+    VarSpec {
+        name: "S3_SECRET_ACCESS_KEY",
+        required: false,
+        secret: true,
+        default: None,
+        description: "S3 secret access key.",
+    },
+    VarSpec {
+        name: "SEARCH_INDEX_DIR",
+        required: false,
+        secret: false,
+        default: Some(".data/search"),
+        description: "This instance's marketplace search index (rebuilt from PostgreSQL when missing or stale).",
+    },
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -558,6 +607,10 @@ pub struct Config {
     /// Proxies whose `X-Forwarded-For` entries are believed (see `server::http::client_ip`).
     pub trusted_proxy_hops: usize,
     pub billing: BillingConfig,
+    /// Where marketplace photos are kept (a folder, or S3).
+    pub media: crate::features::catalogue::images::MediaConfig,
+    /// This instance's search index folder.
+    pub search_index_dir: std::path::PathBuf,
 }
 
 impl fmt::Debug for Config {
@@ -662,6 +715,22 @@ impl Config {
         let trusted_proxy_hops =
             vars.parsed("TRUSTED_PROXY_HOPS", &mut errors, |v| ranged::<usize>(v, 0, 16, "a whole number of proxies"));
         let billing = billing_config(&vars, &lookup, &mut errors);
+        let media = match crate::features::catalogue::images::MediaConfig::from_vars(&lookup) {
+            Ok(media) => Some(media),
+            Err(e) => {
+                let name = match e {
+                    crate::features::catalogue::images::MediaConfigError::NoBucket(name) => name,
+                    crate::features::catalogue::images::MediaConfigError::HalfAKey => "S3_SECRET_ACCESS_KEY",
+                };
+                errors.push(ConfigError::new(name, &e.to_string()));
+                None
+            }
+        };
+        let search_index_dir = lookup("SEARCH_INDEX_DIR")
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| ".data/search".into())
+            .into();
 
         match (
             database,
@@ -678,6 +747,7 @@ impl Config {
             rate_limit,
             trusted_proxy_hops,
             billing,
+            media,
         ) {
             (
                 Some(database),
@@ -694,8 +764,11 @@ impl Config {
                 Some(rate_limit),
                 Some(trusted_proxy_hops),
                 Some(billing),
+                Some(media),
             ) if errors.is_empty() => Ok(Config {
                 billing,
+                media,
+                search_index_dir,
                 ai,
                 assistant_ai: assistant_ai.unwrap_or(AiBackend::Offline),
                 transcribe,

@@ -12,6 +12,8 @@ use crate::features::email;
 
 pub async fn run(config: Config) -> Result<(), StartupError> {
     let site = site_options(&config)?;
+    crate::features::catalogue::images::MediaStore::from_config(&config.media)
+        .map_err(|e| StartupError::Input(format!("marketplace photo storage: {e}")))?;
     let pool = db::connect(&config).await?;
     db::migrate(&pool).await?;
     let addr = site.site_addr;
@@ -25,7 +27,6 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         pool.clone(),
         std::sync::Arc::new(super::clock::SystemClock),
     ));
-    let catalogue = crate::features::catalogue::spawn_background(pool.clone());
     tracing::info!(%addr, version = crate::VERSION, "listening");
     let shutdown = {
         let stop = stop.clone();
@@ -34,7 +35,9 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
             stop.cancel();
         }
     };
-    let served = serve(listener, AppState::new(config, site, pool), shutdown).await;
+    let state = AppState::new(config, site, pool);
+    let catalogue = crate::features::catalogue::spawn_background(state.clone());
+    let served = serve(listener, state, shutdown).await;
     // HTTP has drained; let the mail worker finish the message in hand.
     stop.cancel();
     session_cleanup.abort();

@@ -35,6 +35,8 @@ pub struct AppState {
     /// Stripe, when `STRIPE_SECRET_KEY` is set (payments are off otherwise).
     #[from_ref(skip)]
     pub stripe: Option<Arc<dyn crate::features::billing::StripeApi>>,
+    /// Marketplace photos (a folder or an S3 bucket).
+    pub media: crate::features::catalogue::images::MediaStore,
 }
 
 impl AppState {
@@ -59,7 +61,16 @@ impl AppState {
                 None
             }
         };
+        let media = crate::features::catalogue::images::MediaStore::from_config(&config.media).unwrap_or_else(|e| {
+            // `serve` checks the store before it builds the state; this only guards tests and tools.
+            tracing::error!(error = %e, "the media store could not be opened; photos go to the temporary folder");
+            let fallback = std::env::temp_dir().join("threadr-media");
+            crate::features::catalogue::images::MediaStore::local(&fallback)
+                .or_else(|_| crate::features::catalogue::images::MediaStore::local(&std::env::temp_dir()))
+                .unwrap_or_else(|_| crate::features::catalogue::images::MediaStore::in_memory())
+        });
         Self {
+            media,
             stripe,
             ai,
             assistant,

@@ -29,11 +29,13 @@ pub async fn become_seller(app: &TestApp, fake: &FakeStripe, pool: &PgPool, cook
     assert!(back.ends_with("/sell/onboarding/return"), "{back}");
     let returned = app.get_as("/sell/onboarding/return", cookie).await;
     assert_eq!(returned.headers()["location"], "/sell?onboarding=returned");
-    sqlx::query_scalar("SELECT stripe_account_id FROM sellers WHERE handle = $1")
+    let account: String = sqlx::query_scalar("SELECT stripe_account_id FROM sellers WHERE handle = $1")
         .bind(handle)
         .fetch_one(pool)
         .await
-        .unwrap()
+        .unwrap();
+    assert_eq!(fake.account(&account).expect("made at the fake")["charges_enabled"], true);
+    account
 }
 
 pub fn listing_form(title: &str, price: &str, stock: &str, category: &str) -> Vec<(String, String)> {

@@ -17,6 +17,10 @@ pub struct TestApp {
 pub fn config_with(vars: &[(&str, &str)]) -> Config {
     let mut map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     map.entry("DATABASE_URL".into()).or_insert_with(|| "postgres://unused@127.0.0.1:1/unused".into());
+    // Photos and search indexes of test apps live in the system's temporary folder, one per app.
+    let scratch = std::env::temp_dir().join(format!("threadr-test-{}", uuid::Uuid::new_v4()));
+    map.entry("MEDIA_DIR".into()).or_insert_with(|| scratch.join("media").display().to_string());
+    map.entry("SEARCH_INDEX_DIR".into()).or_insert_with(|| scratch.join("search").display().to_string());
     Config::from_lookup(|k| map.get(k).cloned()).expect("test configuration is valid")
 }
 

@@ -18,9 +18,13 @@ pub mod demo;
 #[cfg(feature = "ssr")]
 mod demo_words;
 #[cfg(feature = "ssr")]
+pub mod images;
+#[cfg(feature = "ssr")]
 mod listing_images;
 #[cfg(feature = "ssr")]
 pub mod listings;
+#[cfg(feature = "ssr")]
+mod photo_upload;
 #[cfg(feature = "ssr")]
 mod public;
 #[cfg(feature = "ssr")]
@@ -56,9 +60,18 @@ pub async fn apply_connect_account(
 #[cfg(feature = "ssr")]
 pub fn routes() -> axum::Router<crate::server::state::AppState> {
     use axum::routing::get;
+    use axum::routing::post;
     axum::Router::new()
         .route(sellers::RETURN_PATH, get(onboarding_return))
         .route(sellers::REFRESH_PATH, get(onboarding_refresh))
+        .route(photo_upload::ROUTE, post(photo_upload::upload))
+        .route(images::MEDIA_ROUTE, get(images::serve_media))
+}
+
+/// Whether a request path streams its own (larger) body: photo uploads.
+#[cfg(feature = "ssr")]
+pub fn reads_own_body(path: &str) -> bool {
+    photo_upload::is_upload(path)
 }
 
 /// Back from Stripe's onboarding: read the account now (the webhook may come later).
@@ -89,8 +102,27 @@ async fn onboarding_refresh(
     }
 }
 
-/// The catalogue's background work: product views written every few seconds.
+/// The catalogue's background work: product views written every few seconds, deleted photos'
+/// files removed every minute.
 #[cfg(feature = "ssr")]
-pub fn spawn_background(db: sqlx::PgPool) -> Vec<tokio::task::JoinHandle<()>> {
-    vec![tokio::spawn(views::run(db))]
+pub fn spawn_background(state: crate::server::state::AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    let sweeper = state.clone();
+    vec![
+        tokio::spawn(views::run(state.db.clone())),
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                if let Err(e) = photo_upload::sweep_orphans(&sweeper).await {
+                    tracing::warn!(error = %e, "deleted photos' files not swept; trying again in a minute");
+                }
+            }
+        }),
+    ]
+}
+
+/// Removes the files of deleted photos now (the background sweep does it every minute).
+#[cfg(feature = "ssr")]
+pub async fn sweep_deleted_photos(state: &crate::server::state::AppState) -> Result<usize, sqlx::Error> {
+    photo_upload::sweep_orphans(state).await
 }

@@ -99,7 +99,7 @@ pub fn router(state: AppState) -> Router {
 
 /// Routes that stream and count their own (larger) request bodies.
 fn reads_its_own_body(path: &str) -> bool {
-    path == crate::features::tools::UPLOAD_PATH
+    path == crate::features::tools::UPLOAD_PATH || crate::features::catalogue::reads_own_body(path)
 }
 
 /// Bodies over [`MAX_BODY_BYTES`] get 413 (as tower-http's limit answers), except on routes

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use super::{Answer, FakeStripe, Inner, escape, missing, no_such, now, ok, page, param, redirect};
 
 /// What Stripe asks a new Express account for before it may take charges.
-pub const NEW_ACCOUNT_REQUIREMENTS: [&str; 4] =
+const NEW_ACCOUNT_REQUIREMENTS: [&str; 4] =
     ["business_profile.url", "external_account", "individual.verification.document", "tos_acceptance.date"];
 
 pub(super) const ACCOUNT_PARAMS: &[&str] =
@@ -126,11 +126,6 @@ impl FakeStripe {
     /// The account as `GET /v1/accounts/{id}` answers it.
     pub fn account(&self, id: &str) -> Option<Value> {
         self.lock().accounts.get(id).cloned()
-    }
-
-    /// Every account created so far.
-    pub fn accounts(&self) -> Vec<Value> {
-        self.lock().accounts.values().cloned().collect()
     }
 
     /// Onboarding finished (as the hosted page's button does); returns the updated account.

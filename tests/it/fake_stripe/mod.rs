@@ -46,7 +46,7 @@ use axum::{
 use hmac::{Hmac, Mac};
 
 mod connect;
-pub use connect::{NEW_ACCOUNT_REQUIREMENTS, account_object};
+pub use connect::account_object;
 use serde_json::{Map, Value, json};
 use sha2::Sha256;
 use std::{

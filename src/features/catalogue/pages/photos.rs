@@ -10,11 +10,13 @@ use crate::features::catalogue::model::{ImageRef, MAX_IMAGES};
 use crate::ui::form::BUTTON_SECONDARY;
 
 /// Where a listing's photos are uploaded, one file per request.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 pub fn upload_path(product: Uuid) -> String {
     format!("/sell/products/{product}/images")
 }
 
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 enum Progress {
     Sending(f64),
     Processing,
@@ -185,7 +187,9 @@ fn start_uploads(
     leptos::task::spawn_local(async move {
         for (file, upload) in queued {
             let progress = upload.progress;
-            let sent = send(&file, &upload_path(product), move |f| {
+            let name: String = js_sys::encode_uri_component(&file.name()).into();
+            let url = format!("{}?name={name}", upload_path(product));
+            let sent = send(&file, &url, move |f| {
                 progress.set(if f >= 1.0 { Progress::Processing } else { Progress::Sending(f) })
             })
             .await;
