@@ -90,6 +90,9 @@ pub fn Header() -> impl IntoView {
                     </ul>
                 </nav>
             </div>
+            <div class="mx-auto max-w-5xl px-4 pb-2">
+                <crate::features::catalogue::HeaderSearch/>
+            </div>
         </header>
     }
 }

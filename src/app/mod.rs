@@ -93,6 +93,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/products/:slug") view=crate::features::catalogue::ProductPage ssr=SsrMode::Async/>
                     <Route path=path!("/c/:slug") view=crate::features::catalogue::CategoryPage ssr=SsrMode::Async/>
                     <Route path=path!("/sellers/:handle") view=crate::features::catalogue::SellerShopPage ssr=SsrMode::Async/>
+                    <Route path=path!("/search") view=crate::features::catalogue::SearchPage ssr=SsrMode::Async/>
                     <Route path=path!("/sell") view=crate::features::catalogue::SellPage ssr=SsrMode::Async/>
                     <Route path=path!("/sell/new") view=crate::features::catalogue::NewListingPage/>
                     <Route path=path!("/sell/products/:id") view=crate::features::catalogue::EditListingPage/>

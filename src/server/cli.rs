@@ -52,6 +52,10 @@ enum Command {
         #[arg(long)]
         plan: Option<String>,
     },
+    /// Rebuild this instance's marketplace search index (SEARCH_INDEX_DIR) from PostgreSQL.
+    /// Stop the instance first (the index folder is locked while it runs); a running instance
+    /// rebuilds by itself when its index is missing, of another version or too far behind.
+    SearchReindex,
     /// End a member's granted paid access now. Audited.
     RevokePremium {
         #[arg(long)]
@@ -110,6 +114,7 @@ pub async fn run() -> ExitCode {
         Command::ProcessMail => process_mail(config).await,
         Command::CreateAdmin { email } => create_admin(config, &email).await,
         Command::SeedDemo { products } => seed_demo(config, products).await,
+        Command::SearchReindex => search_reindex(config).await,
         Command::GrantPremium { email, days, plan } => premium(config, Premium::Grant { email, days, plan }).await,
         Command::RevokePremium { email } => premium(config, Premium::Revoke { email }).await,
         Command::ResetStuck { older_than, dry_run } => reset_stuck(config, &older_than, dry_run).await,
@@ -154,6 +159,14 @@ async fn seed_demo(config: Config, products: Option<usize>) -> Result<(), Startu
     }
     let created =
         accounts::demo::seed(&pool).await.map_err(|e| StartupError::Serve(std::io::Error::other(e.to_string())))?;
+    let media = crate::features::catalogue::images::MediaStore::from_config(&config.media)
+        .map_err(|e| StartupError::Input(format!("marketplace photo storage: {e}")))?;
+    let listings = crate::features::catalogue::demo::seed_catalogue(&pool, &media, 200)
+        .await
+        .map_err(|e| StartupError::Serve(std::io::Error::other(e.to_string())))?;
+    if listings > 0 {
+        println!("demo catalogue created: {listings} listings from 6 sellers, with photos");
+    }
     if created {
         let (admin, admin_pw) = accounts::demo::DEMO_ADMIN;
         let (member, member_pw) = accounts::demo::DEMO_MEMBER;
@@ -161,6 +174,21 @@ async fn seed_demo(config: Config, products: Option<usize>) -> Result<(), Startu
     } else {
         println!("the database already has accounts; no demo data added");
     }
+    Ok(())
+}
+
+async fn search_reindex(config: Config) -> Result<(), StartupError> {
+    let pool = db::connect(&config).await?;
+    db::migrate(&pool).await?;
+    let started = std::time::Instant::now();
+    let count = crate::features::catalogue::search::reindex_dir(&pool, &config.search_index_dir)
+        .await
+        .map_err(|e| StartupError::Input(format!("search-reindex: {e}")))?;
+    println!(
+        "search index in {} rebuilt: {count} listings in {:.1} s",
+        config.search_index_dir.display(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

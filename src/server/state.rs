@@ -37,6 +37,9 @@ pub struct AppState {
     pub stripe: Option<Arc<dyn crate::features::billing::StripeApi>>,
     /// Marketplace photos (a folder or an S3 bucket).
     pub media: crate::features::catalogue::images::MediaStore,
+    /// Marketplace search: this instance's index, PostgreSQL until it has caught up.
+    #[from_ref(skip)]
+    pub search: crate::features::catalogue::Search,
 }
 
 impl AppState {
@@ -69,7 +72,9 @@ impl AppState {
                 .or_else(|_| crate::features::catalogue::images::MediaStore::local(&std::env::temp_dir()))
                 .unwrap_or_else(|_| crate::features::catalogue::images::MediaStore::in_memory())
         });
+        let search = crate::features::catalogue::Search::open(&config.search_index_dir, db.clone());
         Self {
+            search,
             media,
             stripe,
             ai,

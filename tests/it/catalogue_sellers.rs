@@ -413,3 +413,60 @@ async fn the_product_page_is_rendered_for_search_engines_and_link_previews(pool:
     assert!(tree[0]["children"].as_array().unwrap().len() >= 3);
     let _ = Uuid::nil();
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_listing_is_found_with_typos_once_the_index_has_it(pool: PgPool) {
+    let fake = FakeStripe::start().await;
+    let app =
+        TestApp::spawn_changed(pool.clone(), crate::billing_support::stripe_config(&fake.base_url, &[]), |state| {
+            threadr::features::catalogue::spawn_background(state.clone());
+            state
+        })
+        .await;
+    let ada = signed_in(&app, &pool, "ada@example.com").await;
+    become_seller(&app, &fake, &pool, &ada, "ada-shop").await;
+    let desk = create(&app, &ada, &listing_form("Walnut writing desk", "120", "1", "furniture")).await;
+    publish(&app, &ada, desk).await;
+    create(&app, &ada, &listing_form("Walnut bookshelf draft", "80", "1", "furniture")).await;
+
+    // Two typos and a prefix, from the index once its applier has the change (within seconds).
+    let search = |qs: &'static str| {
+        let app = &app;
+        async move { app.call("catalogue/search", &[("query", qs)]).await }
+    };
+    let started = std::time::Instant::now();
+    loop {
+        let found: Value = search("q=walnutt+writting+des").await.json().await.unwrap();
+        if found["total"] == 1 && found["fallback"] == false {
+            assert_eq!(found["cards"][0]["title"], "Walnut writing desk");
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "not indexed in time: {found}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Filters and counts; drafts are never found.
+    let home: Value = search("q=walnut&category=home").await.json().await.unwrap();
+    assert_eq!(home["total"], 1);
+    assert_eq!(home["categories"][0]["slug"], "home");
+    let books: Value = search("q=walnut&category=books").await.json().await.unwrap();
+    assert_eq!(books["total"], 0);
+    // Bad parameters: 400 with what to fix.
+    for (qs, says) in [
+        ("min_price=abc", "not a price"),
+        ("min_price=50&max_price=10", "above the highest"),
+        ("sort=cheapest", "not an order"),
+        ("category=spaceships", "not a category"),
+        ("page=0", "not a page number"),
+    ] {
+        let res = search(qs).await;
+        assert_eq!(res.status(), 400, "{qs}");
+        assert!(message(res).await.contains(says), "{qs}");
+    }
+    // Suggestions after two characters; the page itself renders without JavaScript.
+    let titles: Vec<String> = app.call("catalogue/suggest", &[("text", "wa")]).await.json().await.unwrap();
+    assert_eq!(titles, ["Walnut writing desk"]);
+    let none: Vec<String> = app.call("catalogue/suggest", &[("text", "w")]).await.json().await.unwrap();
+    assert!(none.is_empty());
+    let html = app.get("/search?q=walnut").await.text().await.unwrap();
+    assert!(html.contains("Walnut writing desk") && html.contains("1 listing"), "server-rendered results");
+}

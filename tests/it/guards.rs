@@ -35,6 +35,8 @@ const PUBLIC: &[&str] = &[
     "catalogue/product",
     "catalogue/seller",
     "catalogue/category",
+    "catalogue/search",
+    "catalogue/suggest",
 ];
 
 /// Endpoints for signed-in users or admins, with arguments that decode (so the guard, not

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::model::{
     CategoryListing, CategoryTree, EditListing, HomeCatalogue, ImageRef, ProductDetail, ProductForm, ProductStatus,
-    SellDashboard, SellerPage, StatusChange,
+    SearchResults, SellDashboard, SellerPage, StatusChange,
 };
 use crate::error::AppError;
 
@@ -50,6 +50,39 @@ pub async fn get_seller(handle: String) -> Result<SellerPage, AppError> {
 pub async fn get_category(slug: String, page: u32) -> Result<CategoryListing, AppError> {
     let state = crate::server::state::app_state()?;
     super::public::category(&state.db, &slug, page).await?.ok_or(AppError::NotFound)
+}
+
+/// `/search?…`: the query string as the page has it. Bad parameters answer 400 with what to
+/// fix; a query the index cannot answer is answered by PostgreSQL.
+#[server(prefix = "/api", endpoint = "catalogue/search")]
+pub async fn search_products(query: String) -> Result<SearchResults, AppError> {
+    let state = crate::server::state::app_state()?;
+    let query = super::search::SearchQuery::parse_query_string(&query).map_err(|e| AppError::invalid(e.to_string()))?;
+    super::search_page::results(&state, query).await
+}
+
+/// Titles for the header's search box, after 2 characters.
+#[server(prefix = "/api", endpoint = "catalogue/suggest")]
+pub async fn search_suggestions(text: String) -> Result<Vec<String>, AppError> {
+    use super::search::{SUGGEST_MAX, SUGGEST_MIN_CHARS, SearchIndex};
+    let text: String = text.chars().take(super::search::query::MAX_QUERY_CHARS).collect();
+    if text.trim().chars().count() < SUGGEST_MIN_CHARS {
+        return Ok(Vec::new());
+    }
+    let state = crate::server::state::app_state()?;
+    let found = state
+        .search
+        .service
+        .suggest(&text, SUGGEST_MAX)
+        .await
+        .map_err(|e| crate::server::error::internal("search suggestions", e))?;
+    let mut titles: Vec<String> = Vec::new();
+    for s in found {
+        if !titles.contains(&s.title) {
+            titles.push(s.title);
+        }
+    }
+    Ok(titles)
 }
 
 /// `/sell`: where the member stands as a seller, and their listings.

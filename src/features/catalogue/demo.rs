@@ -7,6 +7,8 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::demo_words::{ADJECTIVES, COLOURS, MATERIALS, SELLERS, SENTENCES, THINGS};
+use super::images::{MediaStore, Processed, process};
+use super::listing_images::StoredSizes;
 use super::model::{Condition, slugify};
 
 /// One generated listing.
@@ -34,7 +36,7 @@ pub fn product(rng: &mut StdRng) -> DemoProduct {
     let title = match rng.random_range(0..3) {
         0 => format!("{} {material} {thing}", capitalised(adjective)),
         1 => format!("{} {thing} in {}", capitalised(adjective), COLOURS[colour]),
-        _ => format!("{} {thing}, {material}", capitalised(material)),
+        _ => format!("{} {thing}, {adjective}", capitalised(COLOURS[colour])),
     };
     let sentences = rng.random_range(2..5);
     let description = (0..sentences)
@@ -208,6 +210,81 @@ async fn copy_products(
 /// A value in COPY's text format (backslash, tab and newline escaped).
 fn copy_text(s: &str) -> String {
     s.replace('\\', "\\\\").replace('\t', "\\t").replace('\n', "\\n")
+}
+
+/// The first-start catalogue: when there are no listings yet, the demo sellers and `count`
+/// listings, each with a generated photo (stored like an upload). Returns how many were made.
+pub async fn seed_catalogue(pool: &PgPool, media: &MediaStore, count: usize) -> Result<usize, DemoError> {
+    let existing: i64 = sqlx::query_scalar("SELECT count(*) FROM products").fetch_one(pool).await?;
+    if existing > 0 {
+        return Ok(0);
+    }
+    let sellers = sellers(pool).await?;
+    let mut rng = rng(2026);
+    for _ in 0..count {
+        let p = product(&mut rng);
+        insert(pool, &sellers, &p).await?;
+        let colour = p.colour;
+        let shape = rng.random_range(0..3u8);
+        let processed = tokio::task::spawn_blocking(move || demo_photo(colour, shape))
+            .await
+            .map_err(|e| DemoError::Photo(e.to_string()))??;
+        let id = Uuid::new_v4();
+        let bytes = media.put_image(id, &processed).await.map_err(|e| DemoError::Photo(e.to_string()))?;
+        let size = |i: usize| (processed.variants[i].width, processed.variants[i].height);
+        let sizes = StoredSizes { thumb: size(0), card: size(1), full: size(2), bytes };
+        let seller = sellers[p.seller % sellers.len()];
+        super::listing_images::add(pool, seller, p.id, id, processed.format.as_str(), sizes)
+            .await
+            .map_err(|e| DemoError::Photo(e.to_string()))?;
+    }
+    Ok(count)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("demo photo: {0}")]
+    Photo(String),
+}
+
+/// A product-shot-like picture: a soft backdrop in the listing's colour with a darker shape on
+/// it, put through the same processing as an upload.
+fn demo_photo(colour: usize, shape: u8) -> Result<Processed, DemoError> {
+    use image::{ImageEncoder, Rgb, RgbImage, codecs::jpeg::JpegEncoder};
+    const PALETTE: [(u8, u8, u8); 10] = [
+        (40, 40, 48),
+        (236, 236, 232),
+        (38, 52, 96),
+        (96, 110, 60),
+        (214, 170, 50),
+        (196, 98, 64),
+        (150, 176, 146),
+        (128, 128, 134),
+        (190, 48, 48),
+        (58, 104, 178),
+    ];
+    let (r, g, b) = PALETTE[colour % PALETTE.len()];
+    let side = 800u32;
+    let light = |c: u8, y: u32| (u32::from(c) + (255 - u32::from(c)) * (side - y) / side / 2) as u8;
+    let dark = |c: u8| c / 2;
+    let picture = RgbImage::from_fn(side, side, |x, y| {
+        let (cx, cy) = (x as i64 - 400, y as i64 - 420);
+        let inside = match shape {
+            0 => cx * cx + cy * cy < 220 * 220,
+            1 => cx.abs() < 230 && cy.abs() < 170,
+            _ => cy > -200 && cy < 200 && cx.abs() < (200 - cy) * 3 / 4,
+        };
+        if inside { Rgb([dark(r), dark(g), dark(b)]) } else { Rgb([light(r, y), light(g, y), light(b, y)]) }
+    });
+    let mut jpeg = Vec::new();
+    JpegEncoder::new_with_quality(&mut jpeg, 88)
+        .write_image(picture.as_raw(), side, side, image::ExtendedColorType::Rgb8)
+        .map_err(|e| DemoError::Photo(e.to_string()))?;
+    let mut file = tempfile::NamedTempFile::new().map_err(|e| DemoError::Photo(e.to_string()))?;
+    std::io::Write::write_all(&mut file, &jpeg).map_err(|e| DemoError::Photo(e.to_string()))?;
+    process(file.path()).map_err(|e| DemoError::Photo(e.to_string()))
 }
 
 /// A fresh generator for demo data.

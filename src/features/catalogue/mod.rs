@@ -27,6 +27,9 @@ pub mod listings;
 mod photo_upload;
 #[cfg(feature = "ssr")]
 mod public;
+pub mod search;
+#[cfg(feature = "ssr")]
+mod search_page;
 #[cfg(feature = "ssr")]
 pub mod sellers;
 #[cfg(feature = "ssr")]
@@ -38,8 +41,8 @@ pub use api::{
     UpdateListing,
 };
 pub use pages::{
-    CategoryPage, EditListingPage, HomeCatalogueSections, NewListingPage, ProductPage, SellPage, SellerShopPage,
-    json_ld,
+    CategoryPage, EditListingPage, HeaderSearch, HomeCatalogueSections, NewListingPage, ProductPage, SearchPage,
+    SellPage, SellerShopPage, json_ld,
 };
 
 #[cfg(feature = "ssr")]
@@ -102,12 +105,40 @@ async fn onboarding_refresh(
     }
 }
 
-/// The catalogue's background work: product views written every few seconds, deleted photos'
-/// files removed every minute.
+/// Search for this instance: the embedded index when its folder opens (another instance
+/// holding the same folder, or a disk error, leaves it on PostgreSQL's full text, logged).
+#[cfg(feature = "ssr")]
+#[derive(Clone)]
+pub struct Search {
+    pub service: search::SearchService,
+    embedded: bool,
+}
+
+#[cfg(feature = "ssr")]
+impl Search {
+    pub fn open(dir: &std::path::Path, db: sqlx::PgPool) -> Self {
+        use std::sync::Arc;
+        let fallback: Arc<dyn search::SearchIndex> = Arc::new(search::PostgresSearch::new(db));
+        match search::TantivyIndex::open(dir) {
+            Ok(index) => Self { service: search::SearchService::new(Arc::new(index), fallback), embedded: true },
+            Err(e) => {
+                tracing::error!(error = %e, dir = %dir.display(), "search index not opened; searching with PostgreSQL");
+                Self { service: search::SearchService::new(fallback.clone(), fallback), embedded: false }
+            }
+        }
+    }
+}
+
+/// The catalogue's background work: the search index kept current (built first if need be),
+/// product views written every few seconds, deleted photos' files removed every minute.
 #[cfg(feature = "ssr")]
 pub fn spawn_background(state: crate::server::state::AppState) -> Vec<tokio::task::JoinHandle<()>> {
     let sweeper = state.clone();
-    vec![
+    let mut tasks = Vec::new();
+    if state.search.embedded {
+        tasks.push(state.search.service.spawn_applier(state.db.clone()));
+    }
+    tasks.extend([
         tokio::spawn(views::run(state.db.clone())),
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -118,7 +149,8 @@ pub fn spawn_background(state: crate::server::state::AppState) -> Vec<tokio::tas
                 }
             }
         }),
-    ]
+    ]);
+    tasks
 }
 
 /// Removes the files of deleted photos now (the background sweep does it every minute).

@@ -56,49 +56,8 @@ impl Currency {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Condition {
-    #[default]
-    New,
-    LikeNew,
-    Good,
-    Fair,
-}
-
-impl Condition {
-    pub const ALL: [Condition; 4] = [Condition::New, Condition::LikeNew, Condition::Good, Condition::Fair];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::New => "new",
-            Self::LikeNew => "like_new",
-            Self::Good => "good",
-            Self::Fair => "fair",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::New => "New",
-            Self::LikeNew => "Like new",
-            Self::Good => "Good",
-            Self::Fair => "Fair",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s.trim())
-    }
-
-    /// schema.org's item condition for the product page's JSON-LD.
-    pub fn schema_org(self) -> &'static str {
-        match self {
-            Self::New => "https://schema.org/NewCondition",
-            _ => "https://schema.org/UsedCondition",
-        }
-    }
-}
+/// A listing's condition (one type for forms, pages and search).
+pub use super::search::query::Condition;
 
 /// `draft → active → hidden`; `removed` is set by admins only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -281,7 +240,7 @@ impl ProductDraft {
         if category.is_empty() {
             fail("category", "Choose a category.");
         }
-        let condition = Condition::parse(&form.condition);
+        let condition = Condition::parse(form.condition.trim());
         if condition.is_none() {
             fail("condition", "Choose the item's condition.");
         }
@@ -504,6 +463,32 @@ pub struct CategoryListing {
     pub total: u64,
     pub page: u32,
     pub pages: u32,
+}
+
+/// One category among the results, with how many matched (links narrow the search to it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FacetLink {
+    pub slug: String,
+    pub name: String,
+    pub count: u64,
+    /// A sub-category of the category the search is narrowed to.
+    pub child: bool,
+}
+
+/// `/search`: the query as understood, a page of cards, the counts, and the tree for the
+/// filter form.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub query: super::search::SearchQuery,
+    pub cards: Vec<ProductCard>,
+    pub total: u64,
+    pub page: u32,
+    pub pages: u32,
+    pub categories: Vec<FacetLink>,
+    pub conditions: Vec<(Condition, u64)>,
+    /// PostgreSQL answered while the index catches up: exact words and prefixes only.
+    pub fallback: bool,
+    pub tree: CategoryTree,
 }
 
 /// A seller handle: 3–30 of a–z, 0–9 and inner hyphens.

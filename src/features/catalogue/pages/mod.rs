@@ -6,8 +6,10 @@ pub mod card;
 mod listing_form;
 mod photos;
 mod product;
+mod search;
 mod sell;
 
 pub use browse::{CategoryPage, HomeCatalogueSections, SellerShopPage};
 pub use product::{ProductPage, json_ld};
+pub use search::{HeaderSearch, SearchPage};
 pub use sell::{EditListingPage, NewListingPage, SellPage};
