@@ -4,7 +4,7 @@
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::cards::{ImageColumns, ext_of};
+use super::cards::ImageColumns;
 use super::model::{
     EditListing, FieldError, ImageRef, OwnListing, ProductDraft, ProductForm, ProductStatus, StatusChange, price_input,
     slugify,
@@ -196,59 +196,59 @@ pub async fn own(db: &PgPool, user: Uuid) -> Result<Vec<OwnListing>, sqlx::Error
 
 /// A listing's images in the seller's order.
 pub async fn images(db: &PgPool, product: Uuid) -> Result<Vec<ImageRef>, sqlx::Error> {
-    let rows: Vec<(Uuid, String, String, i32, i32, i32, i32, i32, i32)> = sqlx::query_as(
-        "SELECT id, format, alt, thumb_width, thumb_height, card_width, card_height, full_width, full_height
+    let rows: Vec<ImageColumns> = sqlx::query_as(
+        "SELECT id AS image_id, format AS image_format, alt AS image_alt, thumb_width, thumb_height,
+                card_width, card_height, full_width, full_height
            FROM product_images WHERE product_id = $1 ORDER BY position",
     )
     .bind(product)
     .fetch_all(db)
     .await?;
-    let px = |n: i32| u32::try_from(n).unwrap_or(0);
-    Ok(rows
-        .into_iter()
-        .map(|(id, format, alt, tw, th, cw, ch, fw, fh)| ImageRef {
-            id,
-            ext: ext_of(&format),
-            alt,
-            thumb: (px(tw), px(th)),
-            card: (px(cw), px(ch)),
-            full: (px(fw), px(fh)),
-        })
-        .collect())
+    Ok(rows.into_iter().filter_map(ImageColumns::into_ref).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct EditRow {
+    slug: String,
+    title: String,
+    description: String,
+    price_cents: i64,
+    currency: String,
+    stock: i32,
+    category: String,
+    condition: String,
+    status: String,
+    removed_reason: Option<String>,
 }
 
 /// The edit page's data for one of the member's listings.
 pub async fn for_edit(state: &AppState, member: &Member, id: Uuid) -> Result<EditListing, AppError> {
     let user = member.user().id;
-    let row: Option<(String, String, String, i64, String, i32, String, String, String, Option<String>)> =
-        sqlx::query_as(
-            "SELECT p.slug, p.title, p.description, p.price_cents, p.currency, p.stock, c.slug, p.condition::text,
-                    p.status::text, p.removed_reason
-               FROM products p JOIN categories c ON c.id = p.category_id
-              WHERE p.id = $1 AND p.seller_id = $2",
-        )
-        .bind(id)
-        .bind(user)
-        .fetch_optional(&state.db)
-        .await?;
-    let Some((slug, title, description, price, currency, stock, category, condition, status, removed_reason)) = row
-    else {
-        return Err(AppError::NotFound);
-    };
+    let row: Option<EditRow> = sqlx::query_as(
+        "SELECT p.slug, p.title, p.description, p.price_cents, p.currency, p.stock, c.slug AS category,
+                p.condition::text AS condition, p.status::text AS status, p.removed_reason
+           FROM products p JOIN categories c ON c.id = p.category_id
+          WHERE p.id = $1 AND p.seller_id = $2",
+    )
+    .bind(id)
+    .bind(user)
+    .fetch_optional(&state.db)
+    .await?;
+    let Some(row) = row else { return Err(AppError::NotFound) };
     Ok(EditListing {
         id,
-        slug,
+        slug: row.slug,
         form: ProductForm {
-            title,
-            description,
-            price: price_input(price),
-            currency,
-            stock: stock.to_string(),
-            category,
-            condition,
+            title: row.title,
+            description: row.description,
+            price: price_input(row.price_cents),
+            currency: row.currency,
+            stock: row.stock.to_string(),
+            category: row.category,
+            condition: row.condition,
         },
-        status: ProductStatus::parse(&status).unwrap_or(ProductStatus::Draft),
-        removed_reason,
+        status: ProductStatus::parse(&row.status).unwrap_or(ProductStatus::Draft),
+        removed_reason: row.removed_reason,
         images: images(&state.db, id).await?,
         can_publish: sellers::can_sell(&state.db, user).await?,
     })

@@ -92,20 +92,37 @@ fn leaf(c: &Category) -> Category {
     Category { id: c.id, slug: c.slug.clone(), name: c.name.clone(), children: Vec::new() }
 }
 
+#[derive(sqlx::FromRow)]
+struct ShopRow {
+    user_id: Uuid,
+    handle: String,
+    name: String,
+    bio: String,
+    rating_total: i32,
+    rating_count: i32,
+    member_since: DateTime<Utc>,
+}
+
 /// `/sellers/{handle}`: who they are and what they have on sale.
 pub async fn seller(db: &PgPool, handle: &str) -> Result<Option<SellerPage>, sqlx::Error> {
-    let row: Option<(Uuid, String, String, String, i32, i32, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT s.user_id, s.handle::text, u.display_name, u.bio, s.rating_total, s.rating_count, u.created_at
+    let row: Option<ShopRow> = sqlx::query_as(
+        "SELECT s.user_id, s.handle::text AS handle, u.display_name AS name, u.bio, s.rating_total, s.rating_count,
+                u.created_at AS member_since
            FROM sellers s JOIN users u ON u.id = s.user_id WHERE s.handle = $1",
     )
     .bind(handle)
     .fetch_optional(db)
     .await?;
-    let Some((id, handle, name, bio, total, count, since)) = row else { return Ok(None) };
+    let Some(r) = row else { return Ok(None) };
     Ok(Some(SellerPage {
-        seller: SellerSummary { handle, name, rating: Rating::from_totals(total, count), member_since: since },
-        bio,
-        products: cards::of_seller(db, id, 96).await?,
+        seller: SellerSummary {
+            handle: r.handle,
+            name: r.name,
+            rating: Rating::from_totals(r.rating_total, r.rating_count),
+            member_since: r.member_since,
+        },
+        bio: r.bio,
+        products: cards::of_seller(db, r.user_id, 96).await?,
     }))
 }
 

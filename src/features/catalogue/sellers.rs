@@ -62,6 +62,7 @@ pub async fn apply(
     Ok(if known { AccountApplied::Stale } else { AccountApplied::UnknownAccount })
 }
 
+#[derive(sqlx::FromRow)]
 struct SellerRow {
     handle: String,
     account: Option<String>,
@@ -71,20 +72,14 @@ struct SellerRow {
 }
 
 async fn seller_row(db: &PgPool, user: Uuid) -> Result<Option<SellerRow>, sqlx::Error> {
-    let row: Option<(String, Option<String>, bool, Vec<String>, Option<String>)> = sqlx::query_as(
-        "SELECT handle::text, stripe_account_id, charges_enabled AND details_submitted, requirements, disabled_reason
+    sqlx::query_as(
+        "SELECT handle::text AS handle, stripe_account_id AS account, charges_enabled AND details_submitted AS selling,
+                requirements, disabled_reason
            FROM sellers WHERE user_id = $1",
     )
     .bind(user)
     .fetch_optional(db)
-    .await?;
-    Ok(row.map(|(handle, account, selling, requirements, disabled_reason)| SellerRow {
-        handle,
-        account,
-        selling,
-        requirements,
-        disabled_reason,
-    }))
+    .await
 }
 
 /// Whether the member may put listings on sale.

@@ -142,11 +142,11 @@ impl FakeStripe {
 }
 
 /// Opens a link once; a second visit goes to its `refresh_url`, as an expired link would.
-fn open(fake: &FakeStripe, link: &str) -> Result<(String, String), Response> {
+fn open(fake: &FakeStripe, link: &str) -> Result<(String, String), Box<Response>> {
     let mut inner = fake.lock();
-    let Some(found) = inner.account_links.get_mut(link) else { return Err(super::not_found_page()) };
+    let Some(found) = inner.account_links.get_mut(link) else { return Err(Box::new(super::not_found_page())) };
     if found.used {
-        return Err(redirect(&found.refresh_url));
+        return Err(Box::new(redirect(&found.refresh_url)));
     }
     Ok((found.account.clone(), found.return_url.clone()))
 }
@@ -154,7 +154,7 @@ fn open(fake: &FakeStripe, link: &str) -> Result<(String, String), Response> {
 pub(super) async fn onboarding_page(State(fake): State<FakeStripe>, Path(link): Path<String>) -> Response {
     let (account, _) = match open(&fake, &link) {
         Ok(found) => found,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let body = format!(
         "<h1>Set up payouts for your shop</h1><p>Stripe Express onboarding for account {}.</p>\
@@ -168,7 +168,7 @@ pub(super) async fn onboarding_page(State(fake): State<FakeStripe>, Path(link): 
 pub(super) async fn finish(State(fake): State<FakeStripe>, Path(link): Path<String>) -> Response {
     let (account, return_url) = match open(&fake, &link) {
         Ok(found) => found,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     fake.finish_onboarding(&account);
     use_up(&fake, &link);
@@ -178,7 +178,7 @@ pub(super) async fn finish(State(fake): State<FakeStripe>, Path(link): Path<Stri
 pub(super) async fn leave(State(fake): State<FakeStripe>, Path(link): Path<String>) -> Response {
     let (_, return_url) = match open(&fake, &link) {
         Ok(found) => found,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     use_up(&fake, &link);
     redirect(&return_url)

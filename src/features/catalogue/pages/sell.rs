@@ -81,7 +81,7 @@ fn ShopState(state: SellerState) -> impl IntoView {
                     <button type="button" class=format!("{BUTTON} mt-4") disabled=move || resume.pending().get()
                         on:click=move |_| { resume.dispatch(ContinueOnboarding {}); }>"Continue with Stripe"</button>
                     <Show when=move || resume.pending().get()><p role="status" class="mt-2">"Opening Stripe…"</p></Show>
-                    <FormError value=resume.value().into()/>
+                    <FormError value=resume.value()/>
                 </section>
             }.into_any()
         }
@@ -124,7 +124,7 @@ fn StartSelling(suggested_handle: String, blocked: Option<String>) -> impl IntoV
                         </button>
                     </ActionForm>
                     <Show when=move || start.pending().get()><p role="status" class="mt-2">"Opening Stripe…"</p></Show>
-                    <FormError value=start.value().into()/>
+                    <FormError value=start.value()/>
                 }.into_any(),
             }}
         </section>
@@ -153,8 +153,8 @@ fn Listings(
         .into_any();
     }
     view! {
-        <FormError value=status.value().into()/>
-        <FormError value=delete.value().into()/>
+        <FormError value=status.value()/>
+        <FormError value=delete.value()/>
         <ul aria-label="Your listings" class="mt-4 divide-y divide-slate-200 dark:divide-slate-800">
             {listings.into_iter().map(|l| {
                 let id = l.id;
@@ -309,7 +309,7 @@ fn EditListing(
             {(!l.can_publish && l.status != ProductStatus::Removed).then(|| view! {
                 <p class="mt-2">"Finish setting up payments on the " <A href="/sell" attr:class=TEXT_LINK>"Sell page"</A> " before putting it on sale."</p>
             })}
-            <FormError value=status.value().into()/>
+            <FormError value=status.value()/>
         </section>
         <section aria-labelledby="details-title" class="mt-8">
             <h2 id="details-title" class="text-xl font-semibold">"Details"</h2>
