@@ -248,13 +248,31 @@ async fn seed_demo_fills_an_empty_database_once_and_never_runs_in_production(poo
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("APP_ENV=production"));
 
-    let out = run(&["seed-demo"], &[("DATABASE_URL", &url)]);
+    let media = tempfile::tempdir().unwrap();
+    let media_dir = media.path().display().to_string();
+    let env = [("DATABASE_URL", url.as_str()), ("MEDIA_DIR", media_dir.as_str())];
+    let out = run(&["seed-demo"], &env);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains(&format!("{} / {}", DEMO_MEMBER.0, DEMO_MEMBER.1)));
-    let out = run(&["seed-demo"], &[("DATABASE_URL", &url)]);
+    assert!(text(&out.stdout).contains("demo catalogue created: 200 listings from 6 sellers"));
+    let out = run(&["seed-demo"], &env);
     assert!(text(&out.stdout).contains("no demo data added"));
-    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&pool).await.unwrap();
-    assert_eq!(users, 2);
+    let users: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM users WHERE email NOT IN (SELECT handle || '@demo.threadr.test' FROM sellers)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(users, 2, "the two demo accounts, beside the six demo sellers");
+    let (listings, photos): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM products WHERE status = 'active'), (SELECT count(*) FROM product_images)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((listings, photos), (200, 200), "listed once, each with a photo");
+    let stored = std::fs::read_dir(media.path().join("products")).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(stored, 200, "every photo's files are in MEDIA_DIR");
 
     let app = crate::helpers::TestApp::spawn(pool.clone()).await;
     for (email, password) in [DEMO_ADMIN, DEMO_MEMBER] {

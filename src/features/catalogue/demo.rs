@@ -221,14 +221,22 @@ pub async fn seed_catalogue(pool: &PgPool, media: &MediaStore, count: usize) -> 
     }
     let sellers = sellers(pool).await?;
     let mut rng = rng(2026);
+    // One picture per colour and shape, each stored again per listing under its own id (as an
+    // upload would be): thirty decodes instead of hundreds.
+    let mut pictures: std::collections::HashMap<(usize, u8), std::sync::Arc<Processed>> = Default::default();
     for _ in 0..count {
         let p = product(&mut rng);
         insert(pool, &sellers, &p).await?;
-        let colour = p.colour;
-        let shape = rng.random_range(0..3u8);
-        let processed = tokio::task::spawn_blocking(move || demo_photo(colour, shape))
-            .await
-            .map_err(|e| DemoError::Photo(e.to_string()))??;
+        let key = (p.colour, rng.random_range(0..3u8));
+        let processed = match pictures.get(&key) {
+            Some(done) => done.clone(),
+            None => {
+                let made = tokio::task::spawn_blocking(move || demo_photo(key.0, key.1))
+                    .await
+                    .map_err(|e| DemoError::Photo(e.to_string()))??;
+                pictures.entry(key).or_insert(std::sync::Arc::new(made)).clone()
+            }
+        };
         let id = Uuid::new_v4();
         let bytes = media.put_image(id, &processed).await.map_err(|e| DemoError::Photo(e.to_string()))?;
         let size = |i: usize| (processed.variants[i].width, processed.variants[i].height);
