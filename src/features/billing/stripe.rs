@@ -110,12 +110,7 @@ impl ConnectAccount {
                 .map(|items| items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect())
                 .unwrap_or_default()
         };
-        let mut requirements = list("currently_due");
-        for later in list("eventually_due") {
-            if !requirements.contains(&later) {
-                requirements.push(later);
-            }
-        }
+        let requirements = due_then_eventually(list("currently_due"), list("eventually_due"));
         Some(Self {
             id: object["id"].as_str()?.to_string(),
             charges_enabled: flag("charges_enabled"),
@@ -125,6 +120,17 @@ impl ConnectAccount {
             disabled_reason: object["requirements"]["disabled_reason"].as_str().map(str::to_string),
         })
     }
+}
+
+/// What Stripe needs now, then what it will need later, each once (API answers and events
+/// carry the same two lists).
+fn due_then_eventually(mut due: Vec<String>, later: Vec<String>) -> Vec<String> {
+    for key in later {
+        if !due.contains(&key) {
+            due.push(key);
+        }
+    }
+    due
 }
 
 #[async_trait]
@@ -226,12 +232,10 @@ impl StripeApi for StripeHttp {
     async fn connect_account(&self, id: &str) -> Result<ConnectAccount, StripeError> {
         let a = stripe_connect::account::RetrieveAccount::new(id).send(&self.client).await?;
         let requirements = a.requirements.as_ref();
-        let mut due = requirements.and_then(|r| r.currently_due.clone()).unwrap_or_default();
-        for later in requirements.and_then(|r| r.eventually_due.clone()).unwrap_or_default() {
-            if !due.contains(&later) {
-                due.push(later);
-            }
-        }
+        let due = due_then_eventually(
+            requirements.and_then(|r| r.currently_due.clone()).unwrap_or_default(),
+            requirements.and_then(|r| r.eventually_due.clone()).unwrap_or_default(),
+        );
         Ok(ConnectAccount {
             id: a.id.to_string(),
             charges_enabled: a.charges_enabled.unwrap_or(false),
