@@ -28,6 +28,8 @@ fn MemberNav() -> impl IntoView {
                     .then(|| view! {
                         <li><A href="/history" attr:class=NAV_LINK>"History"</A></li>
                         <li><A href="/assistant" attr:class=NAV_LINK>"Assistant"</A></li>
+                        <li><A href="/orders" attr:class=NAV_LINK>"Orders"</A></li>
+                        <li><A href="/favourites" attr:class=NAV_LINK>"Favourites"</A></li>
                         <li><A href="/sell" attr:class=NAV_LINK>"Sell"</A></li>
                         <li><A href="/letters" attr:class=NAV_LINK>"Letters"</A></li>
                     })
@@ -51,6 +53,9 @@ pub fn Header() -> impl IntoView {
                     <span aria-hidden="true" class="inline-block h-6 w-6 rounded bg-indigo-600"></span>
                     "Threadr"
                 </A>
+                <div class="ml-auto md:order-last md:ml-2">
+                    <crate::features::commerce::CartBadge/>
+                </div>
                 <button
                     type="button"
                     class="inline-flex min-h-11 min-w-11 items-center justify-center gap-2 rounded-md border border-slate-300 px-3 text-sm font-medium md:hidden dark:border-slate-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"

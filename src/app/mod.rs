@@ -35,6 +35,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_toasts();
     provide_current_user();
+    crate::features::commerce::provide_commerce_context();
 
     view! {
         // leptos_meta writes `<title>` without escaping: a member's text (a thread's or a
@@ -97,6 +98,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sell") view=crate::features::catalogue::SellPage ssr=SsrMode::Async/>
                     <Route path=path!("/sell/new") view=crate::features::catalogue::NewListingPage/>
                     <Route path=path!("/sell/products/:id") view=crate::features::catalogue::EditListingPage/>
+                    <Route path=path!("/cart") view=crate::features::commerce::CartPage ssr=SsrMode::Async/>
+                    <Route path=path!("/checkout") view=crate::features::commerce::CheckoutPage ssr=SsrMode::Async/>
+                    <Route path=path!("/checkout/success") view=crate::features::commerce::PurchaseSuccessPage/>
+                    <Route path=path!("/orders") view=crate::features::commerce::OrdersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/orders/:number") view=crate::features::commerce::OrderPage ssr=SsrMode::Async/>
+                    <Route path=path!("/sell/orders") view=crate::features::commerce::SellerOrdersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/sell/orders/:number") view=crate::features::commerce::SellerOrderPage ssr=SsrMode::Async/>
+                    <Route path=path!("/sell/payouts") view=crate::features::commerce::PayoutsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/favourites") view=crate::features::commerce::FavouritesPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <layout::Footer/>

@@ -8,6 +8,7 @@ pub mod ai;
 pub mod assistant;
 pub mod billing;
 pub mod catalogue;
+pub mod commerce;
 pub mod email;
 pub mod history;
 pub mod letters;
@@ -25,4 +26,12 @@ pub fn offline_writer() -> ai::OfflineWriter {
         ai::Task::Letter(t) => letters::write_offline(t),
         ai::Task::Description(d) => tools::write_offline_description(d),
     })
+}
+
+/// The features' background tasks (search, view counts, photo sweeps, marketplace money).
+#[cfg(feature = "ssr")]
+pub fn spawn_background(state: crate::server::state::AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut tasks = catalogue::spawn_background(state.clone());
+    tasks.push(commerce::spawn_background(state));
+    tasks
 }

@@ -416,6 +416,20 @@ pub const VARS: &[VarSpec] = &[
         default: Some(".data/search"),
         description: "This instance's marketplace search index (rebuilt from PostgreSQL when missing or stale).",
     },
+    VarSpec {
+        name: "PLATFORM_FEE_BPS",
+        required: false,
+        secret: false,
+        default: Some("500"),
+        description: "The marketplace's fee on each seller's items, in basis points (0–10000; 500 = 5%); the seller's share is rounded down, the platform keeps the remainder cent.",
+    },
+    VarSpec {
+        name: "STOCK_HOLD_MINUTES",
+        required: false,
+        secret: false,
+        default: Some("30"),
+        description: "How long a started checkout holds its items' stock (30–1440 minutes; Stripe's Checkout expires after the same time and allows no less than 30).",
+    },
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -611,6 +625,14 @@ pub struct Config {
     pub media: crate::features::catalogue::images::MediaConfig,
     /// This instance's search index folder.
     pub search_index_dir: std::path::PathBuf,
+    pub commerce: CommerceConfig,
+}
+
+/// The marketplace's fee and how long a started checkout holds stock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommerceConfig {
+    pub fee: crate::features::commerce::FeeBps,
+    pub stock_hold: chrono::Duration,
 }
 
 impl fmt::Debug for Config {
@@ -726,6 +748,14 @@ impl Config {
                 None
             }
         };
+        let fee = vars.parsed("PLATFORM_FEE_BPS", &mut errors, |v| {
+            ranged::<u16>(v, 0, 10_000, "basis points")
+                .and_then(|bps| crate::features::commerce::FeeBps::new(bps).ok_or_else(|| "at most 10000".to_string()))
+        });
+        let stock_hold = vars.parsed("STOCK_HOLD_MINUTES", &mut errors, |v| {
+            ranged::<i64>(v, 30, 1440, "minutes").map(chrono::Duration::minutes)
+        });
+        let commerce = fee.zip(stock_hold).map(|(fee, stock_hold)| CommerceConfig { fee, stock_hold });
         let search_index_dir = lookup("SEARCH_INDEX_DIR")
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
@@ -748,6 +778,7 @@ impl Config {
             trusted_proxy_hops,
             billing,
             media,
+            commerce,
         ) {
             (
                 Some(database),
@@ -765,9 +796,11 @@ impl Config {
                 Some(trusted_proxy_hops),
                 Some(billing),
                 Some(media),
+                Some(commerce),
             ) if errors.is_empty() => Ok(Config {
                 billing,
                 media,
+                commerce,
                 search_index_dir,
                 ai,
                 assistant_ai: assistant_ai.unwrap_or(AiBackend::Offline),

@@ -36,13 +36,13 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         }
     };
     let state = AppState::new(config, site, pool);
-    let catalogue = crate::features::catalogue::spawn_background(state.clone());
+    let background = crate::features::spawn_background(state.clone());
     let served = serve(listener, state, shutdown).await;
     // HTTP has drained; let the mail worker finish the message in hand.
     stop.cancel();
     session_cleanup.abort();
     stuck_letters.abort();
-    catalogue.iter().for_each(tokio::task::JoinHandle::abort);
+    background.iter().for_each(tokio::task::JoinHandle::abort);
     let _ = worker.await;
     tracing::info!("stopped");
     served

@@ -6,6 +6,25 @@ pub fn field_id(name: &str) -> String {
     format!("field-{}", name.replace(['[', ']'], "-"))
 }
 
+/// The `aria-describedby` of a field: its hint when it has one, its error while there is one.
+pub fn described_by(
+    has_hint: bool,
+    hint_id: String,
+    error_id: String,
+    error: Signal<Option<String>>,
+) -> impl Fn() -> Option<String> + Clone + Send + Sync + 'static {
+    move || {
+        let mut ids = Vec::new();
+        if has_hint {
+            ids.push(hint_id.clone());
+        }
+        if error.get().is_some() {
+            ids.push(error_id.clone());
+        }
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+}
+
 /// A labelled input with an optional hint and the error that belongs to it (announced, and
 /// tied to the input with aria-describedby / aria-invalid).
 #[component]
@@ -27,19 +46,7 @@ pub fn Field(
     let id = if id.is_empty() { field_id(name) } else { id.to_string() };
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
-    let described_by = {
-        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
-        move || {
-            let mut ids = Vec::new();
-            if !hint.is_empty() {
-                ids.push(hint_id.clone());
-            }
-            if error.get().is_some() {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let described_by = described_by(!hint.is_empty(), hint_id.clone(), error_id.clone(), error);
     view! {
         <div class="mt-4">
             <label for=id.clone() class="block font-medium">{label}</label>

@@ -18,8 +18,22 @@ where
     T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
     V: IntoView + 'static,
 {
+    loaded_or(resource, move || view! { <Skeleton lines label/> }, render)
+}
+
+/// `loaded` with a loading state of the page's own shape (a grid of cards, say).
+pub fn loaded_or<T, V, F>(
+    resource: Resource<Result<T, AppError>>,
+    fallback: impl Fn() -> F + Send + Sync + 'static,
+    render: impl Fn(T) -> V + Clone + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    V: IntoView + 'static,
+    F: IntoView + 'static,
+{
     view! {
-        <Transition fallback=move || view! { <Skeleton lines label/> }>
+        <Transition fallback>
             {move || {
                 let render = render.clone();
                 Suspend::new(async move {

@@ -12,8 +12,8 @@ pub mod toast;
 pub mod upload;
 
 pub use error_page::ErrorPage;
-pub use field::Field;
-pub use loaded::loaded;
+pub use field::{Field, described_by};
+pub use loaded::{loaded, loaded_or};
 pub use pager::{page_count, page_param, pager};
 pub use route::{day, go_to, route_id, when};
 pub use skeleton::Skeleton;

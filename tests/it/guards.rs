@@ -37,6 +37,12 @@ const PUBLIC: &[&str] = &[
     "catalogue/category",
     "catalogue/search",
     "catalogue/suggest",
+    // Visitors fill a cart in their session; it joins their account's cart when they sign in.
+    "commerce/cart",
+    "commerce/cart-count",
+    "commerce/cart-add",
+    "commerce/cart-quantity",
+    "commerce/cart-remove",
 ];
 
 /// Endpoints for signed-in users or admins, with arguments that decode (so the guard, not
@@ -151,6 +157,18 @@ const GUARDED: &[(&str, &[(&str, &str)])] = &[
         &[("id", "00000000-0000-0000-0000-000000000000"), ("method", "post"), ("posted_on", "2026-01-01")],
     ),
     ("letters/reset-stuck", &[]),
+    ("commerce/checkout", &[]),
+    (
+        "commerce/pay",
+        &[("address", "00000000-0000-0000-0000-000000000000"), ("currency", "USD"), ("total_cents", "100")],
+    ),
+    ("commerce/purchase-progress", &[("purchase", "00000000-0000-0000-0000-000000000000")]),
+    ("commerce/orders", &[("seller", "false"), ("filter", ""), ("page", "1")]),
+    ("commerce/order", &[("number", "TH-100001"), ("seller", "false")]),
+    ("commerce/ship", &[("number", "TH-100001"), ("carrier", "UPS"), ("tracking_number", "1Z")]),
+    ("commerce/delivered", &[("number", "TH-100001")]),
+    ("commerce/refund", &[("number", "TH-100001"), ("amount", "1.00"), ("restock", "false"), ("reason", "")]),
+    ("admin/commerce/refund", &[("number", "TH-100001"), ("amount", "1.00"), ("restock", "false"), ("reason", "")]),
 ];
 
 #[sqlx::test(migrator = "MIGRATOR")]

@@ -16,6 +16,8 @@ mod catalogue_images_s3;
 mod catalogue_photos;
 mod catalogue_sellers;
 mod cli;
+mod commerce_flow;
+mod commerce_support;
 mod database_outage;
 mod email_attachments;
 mod email_mailbox;

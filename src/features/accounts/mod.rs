@@ -33,6 +33,8 @@ pub mod session;
 #[cfg(feature = "ssr")]
 pub mod tokens;
 
+#[cfg(feature = "ssr")]
+pub use addresses::member_addresses;
 pub use addresses::{ADDRESSES_MAX, Address, AddressInput, AddressesPage, country_name};
 #[cfg(feature = "ssr")]
 pub use admin_cli::{CreateAdminError, create_admin};

@@ -33,7 +33,12 @@ pub use model::{BillingOverview, CheckoutProgress, Pricing, Referrals};
 pub use pages::{BillingPage, CheckoutSuccessPage, PricingPage, ReferralsPage};
 
 #[cfg(feature = "ssr")]
-pub use stripe::{ConnectAccount, NewConnectAccount, StripeApi, StripeHttp};
+pub use checkout::{customer_for, stripe_failed};
+#[cfg(feature = "ssr")]
+pub use stripe::{
+    CheckoutStarted, ConnectAccount, Expired, NewConnectAccount, NewPaymentCheckout, NewTransfer, PaymentLine,
+    StripeApi, StripeError, StripeHttp,
+};
 
 /// A subscription that is still running (active, trialing or past due).
 #[cfg(feature = "ssr")]

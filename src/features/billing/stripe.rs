@@ -133,6 +133,51 @@ fn due_then_eventually(mut due: Vec<String>, later: Vec<String>) -> Vec<String> 
     due
 }
 
+/// One line of a marketplace payment: Stripe shows its name, unit price and quantity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentLine {
+    pub name: String,
+    pub unit_amount_cents: i64,
+    pub quantity: i64,
+}
+
+/// A Checkout payment for a whole marketplace cart (separate charges and transfers: the money
+/// lands with the platform, which transfers each seller's share once it is paid).
+pub struct NewPaymentCheckout<'a> {
+    /// Idempotency key, from our purchase id.
+    pub key: String,
+    pub purchase_id: Uuid,
+    pub buyer_id: Uuid,
+    pub customer: &'a str,
+    /// ISO code; sent to Stripe in lower case.
+    pub currency: &'a str,
+    pub lines: Vec<PaymentLine>,
+    pub transfer_group: String,
+    pub expires_at: DateTime<Utc>,
+    pub success_url: String,
+    pub cancel_url: String,
+}
+
+/// One seller's share of a paid purchase, sent to their Connect account.
+pub struct NewTransfer<'a> {
+    pub key: String,
+    pub amount_cents: i64,
+    pub currency: &'a str,
+    pub destination: &'a str,
+    pub transfer_group: &'a str,
+    /// The charge the money came from: the transfer waits for its funds to be available.
+    pub source_charge: &'a str,
+    pub order_id: Uuid,
+}
+
+/// Whether expiring a Checkout session ended it, or it had already finished otherwise.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expired {
+    Expired,
+    /// Already complete (paid) or already expired: Stripe refuses to expire it.
+    NotOpen(String),
+}
+
 #[async_trait]
 pub trait StripeApi: Send + Sync {
     /// An Express account for a seller, created once per member (idempotency key from their id).
@@ -152,6 +197,29 @@ pub trait StripeApi: Send + Sync {
     async fn create_portal_session(&self, customer: &str, return_url: &str, key: &str) -> Result<String, StripeError>;
     async fn subscription(&self, id: &str) -> Result<SubscriptionSnapshot, StripeError>;
     async fn invoices(&self, customer: &str, limit: u8) -> Result<Vec<InvoiceLine>, StripeError>;
+    /// A Checkout session in payment mode for a marketplace purchase.
+    async fn create_payment_checkout(&self, checkout: &NewPaymentCheckout<'_>) -> Result<CheckoutStarted, StripeError>;
+    /// Ends an open Checkout session so it can no longer be paid.
+    async fn expire_checkout(&self, session: &str, key: &str) -> Result<Expired, StripeError>;
+    /// The charge of a succeeded payment intent (transfers name it as their source).
+    async fn payment_charge(&self, payment_intent: &str) -> Result<Option<String>, StripeError>;
+    async fn create_transfer(&self, transfer: &NewTransfer<'_>) -> Result<String, StripeError>;
+    /// Takes `amount_cents` of a transfer back from the seller's account.
+    async fn reverse_transfer(
+        &self,
+        transfer: &str,
+        amount_cents: i64,
+        refund_id: Uuid,
+        key: &str,
+    ) -> Result<String, StripeError>;
+    /// Gives `amount_cents` of a payment back to the buyer.
+    async fn refund_payment(
+        &self,
+        payment_intent: &str,
+        amount_cents: i64,
+        refund_id: Uuid,
+        key: &str,
+    ) -> Result<String, StripeError>;
 }
 
 /// The real thing: async-stripe's client pointed at `STRIPE_API_BASE`.
@@ -181,6 +249,16 @@ fn idempotent(key: &str) -> Result<RequestStrategy, StripeError> {
 
 fn metadata(pairs: &[(&str, String)]) -> std::collections::HashMap<String, String> {
     pairs.iter().map(|(k, v)| ((*k).to_string(), v.clone())).collect()
+}
+
+/// An ISO code Stripe knows, else an error before anything is sent.
+fn currency(code: &str) -> Result<stripe_types::Currency, StripeError> {
+    match code.to_ascii_lowercase().parse::<stripe_types::Currency>() {
+        Ok(stripe_types::Currency::Unknown(_)) | Err(_) => {
+            Err(StripeError::Unreadable(format!("unknown currency {code:?}")))
+        }
+        Ok(known) => Ok(known),
+    }
 }
 
 fn at(seconds: i64) -> DateTime<Utc> {
@@ -345,5 +423,121 @@ impl StripeApi for StripeHttp {
                 hosted_url: i.hosted_invoice_url,
             })
             .collect())
+    }
+
+    async fn create_payment_checkout(&self, c: &NewPaymentCheckout<'_>) -> Result<CheckoutStarted, StripeError> {
+        use stripe_checkout::CheckoutSessionMode;
+        use stripe_checkout::checkout_session::{
+            CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
+            CreateCheckoutSessionPaymentIntentData, ProductData,
+        };
+        let currency = currency(c.currency)?;
+        let lines = c
+            .lines
+            .iter()
+            .map(|line| CreateCheckoutSessionLineItems {
+                price_data: Some(CreateCheckoutSessionLineItemsPriceData {
+                    product_data: Some(ProductData::new(line.name.as_str())),
+                    unit_amount: Some(line.unit_amount_cents),
+                    ..CreateCheckoutSessionLineItemsPriceData::new(currency.clone())
+                }),
+                quantity: Some(u64::try_from(line.quantity).unwrap_or(1)),
+                ..Default::default()
+            })
+            .collect::<Vec<_>>();
+        let tags = metadata(&[
+            ("purchase_id", c.purchase_id.to_string()),
+            ("buyer_id", c.buyer_id.to_string()),
+            ("kind", "marketplace".to_string()),
+        ]);
+        let payment = CreateCheckoutSessionPaymentIntentData {
+            transfer_group: Some(c.transfer_group.clone()),
+            metadata: Some(tags.clone()),
+            ..Default::default()
+        };
+        let session = CreateCheckoutSession::new()
+            .mode(CheckoutSessionMode::Payment)
+            .customer(c.customer)
+            .client_reference_id(c.buyer_id.to_string())
+            .line_items(lines)
+            .payment_intent_data(payment)
+            .metadata(tags)
+            .expires_at(c.expires_at.timestamp())
+            .success_url(c.success_url.clone())
+            .cancel_url(c.cancel_url.clone())
+            .customize()
+            .request_strategy(idempotent(&c.key)?)
+            .send(&self.client)
+            .await?;
+        let url = session.url.ok_or_else(|| StripeError::Unreadable("the checkout session has no url".into()))?;
+        Ok(CheckoutStarted { id: session.id.to_string(), url })
+    }
+
+    async fn expire_checkout(&self, session: &str, key: &str) -> Result<Expired, StripeError> {
+        use stripe_checkout::checkout_session::{ExpireCheckoutSession, RetrieveCheckoutSession};
+        let expired =
+            ExpireCheckoutSession::new(session).customize().request_strategy(idempotent(key)?).send(&self.client).await;
+        match expired.map_err(StripeError::from) {
+            Ok(_) => Ok(Expired::Expired),
+            // Stripe refuses to expire a session that is not open: say what it is instead.
+            Err(StripeError::Refused { status: 400, .. }) => {
+                let found = RetrieveCheckoutSession::new(session).send(&self.client).await?;
+                Ok(Expired::NotOpen(found.status.map(|s| s.as_str().to_string()).unwrap_or_default()))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn payment_charge(&self, payment_intent: &str) -> Result<Option<String>, StripeError> {
+        let intent = stripe_core::payment_intent::RetrievePaymentIntent::new(payment_intent).send(&self.client).await?;
+        Ok(intent.latest_charge.map(|c| c.id().to_string()))
+    }
+
+    async fn create_transfer(&self, t: &NewTransfer<'_>) -> Result<String, StripeError> {
+        let transfer = stripe_connect::transfer::CreateTransfer::new(currency(t.currency)?, t.destination)
+            .amount(t.amount_cents)
+            .transfer_group(t.transfer_group)
+            .source_transaction(t.source_charge)
+            .metadata(metadata(&[("order_id", t.order_id.to_string())]))
+            .customize()
+            .request_strategy(idempotent(&t.key)?)
+            .send(&self.client)
+            .await?;
+        Ok(transfer.id.to_string())
+    }
+
+    async fn reverse_transfer(
+        &self,
+        transfer: &str,
+        amount_cents: i64,
+        refund_id: Uuid,
+        key: &str,
+    ) -> Result<String, StripeError> {
+        let reversal = stripe_connect::transfer_reversal::CreateIdTransferReversal::new(transfer)
+            .amount(amount_cents)
+            .metadata(metadata(&[("refund_id", refund_id.to_string())]))
+            .customize()
+            .request_strategy(idempotent(key)?)
+            .send(&self.client)
+            .await?;
+        Ok(reversal.id.to_string())
+    }
+
+    async fn refund_payment(
+        &self,
+        payment_intent: &str,
+        amount_cents: i64,
+        refund_id: Uuid,
+        key: &str,
+    ) -> Result<String, StripeError> {
+        let refund = stripe_core::refund::CreateRefund::new()
+            .payment_intent(payment_intent)
+            .amount(amount_cents)
+            .metadata(metadata(&[("refund_id", refund_id.to_string())]))
+            .customize()
+            .request_strategy(idempotent(key)?)
+            .send(&self.client)
+            .await?;
+        Ok(refund.id.to_string())
     }
 }

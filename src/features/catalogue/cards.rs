@@ -6,18 +6,36 @@ use uuid::Uuid;
 
 use super::model::{Condition, ImageRef, ProductCard};
 
-/// The SELECT list and joins every card query shares; callers add WHERE / ORDER BY / LIMIT.
-pub const CARD_SELECT: &str = "
-    SELECT p.id, p.slug, p.title, p.price_cents, p.currency, p.stock > 0 AS in_stock, p.condition::text AS condition,
-           s.handle::text AS seller_handle, u.display_name AS seller_name,
-           i.id AS image_id, i.format AS image_format, i.alt AS image_alt,
-           i.thumb_width, i.thumb_height, i.card_width, i.card_height, i.full_width, i.full_height
-      FROM products p
-      JOIN sellers s ON s.user_id = p.seller_id
-      JOIN users u ON u.id = p.seller_id
-      LEFT JOIN LATERAL (
+macro_rules! first_image_columns {
+    () => {
+        "i.id AS image_id, i.format AS image_format, i.alt AS image_alt,
+         i.thumb_width, i.thumb_height, i.card_width, i.card_height, i.full_width, i.full_height"
+    };
+}
+
+macro_rules! first_image_join {
+    () => {
+        "LEFT JOIN LATERAL (
            SELECT id, format, alt, thumb_width, thumb_height, card_width, card_height, full_width, full_height
-             FROM product_images WHERE product_id = p.id ORDER BY position LIMIT 1) i ON true";
+             FROM product_images WHERE product_id = p.id ORDER BY position LIMIT 1) i ON true"
+    };
+}
+
+/// The columns [`ImageColumns`] reads, from the join [`FIRST_IMAGE_JOIN`] (a product `p`'s
+/// first photo), for queries of other shapes than a card.
+pub const FIRST_IMAGE_COLUMNS: &str = first_image_columns!();
+pub const FIRST_IMAGE_JOIN: &str = first_image_join!();
+
+/// The SELECT list and joins every card query shares; callers add WHERE / ORDER BY / LIMIT.
+pub const CARD_SELECT: &str = concat!(
+    "SELECT p.id, p.slug, p.title, p.price_cents, p.currency, p.stock > 0 AS in_stock, p.condition::text AS condition,
+           s.handle::text AS seller_handle, u.display_name AS seller_name, ",
+    first_image_columns!(),
+    " FROM products p
+      JOIN sellers s ON s.user_id = p.seller_id
+      JOIN users u ON u.id = p.seller_id ",
+    first_image_join!()
+);
 
 #[derive(sqlx::FromRow)]
 pub struct CardRow {

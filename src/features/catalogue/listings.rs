@@ -38,6 +38,23 @@ async fn category_id(db: &PgPool, draft: &ProductDraft) -> Result<i32, AppError>
     })
 }
 
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// Binds $1 = listing, $2 = seller and $3–$9 = the form's fields, in the order both the insert
+/// and the update name them.
+fn bind_draft<'q>(query: PgQuery<'q>, id: Uuid, seller: Uuid, draft: &'q ProductDraft, category: i32) -> PgQuery<'q> {
+    query
+        .bind(id)
+        .bind(seller)
+        .bind(&draft.title)
+        .bind(&draft.description)
+        .bind(draft.price_cents)
+        .bind(draft.currency.code())
+        .bind(draft.stock)
+        .bind(category)
+        .bind(draft.condition.as_str())
+}
+
 /// A new listing, saved as a draft. Returns its id.
 pub async fn create(state: &AppState, member: &Member, form: &ProductForm) -> Result<Uuid, AppError> {
     let user = member.user().id;
@@ -50,23 +67,11 @@ pub async fn create(state: &AppState, member: &Member, form: &ProductForm) -> Re
     let words = slugify(&draft.title, 80);
     let tail = &id.simple().to_string()[..8];
     let slug = if words.is_empty() { tail.to_string() } else { format!("{words}-{tail}") };
-    sqlx::query(
-        "INSERT INTO products (id, seller_id, slug, title, description, price_cents, currency, stock, category_id, condition, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::product_condition, $11)",
-    )
-    .bind(id)
-    .bind(user)
-    .bind(&slug)
-    .bind(&draft.title)
-    .bind(&draft.description)
-    .bind(draft.price_cents)
-    .bind(draft.currency.code())
-    .bind(draft.stock)
-    .bind(category)
-    .bind(draft.condition.as_str())
-    .bind(state.clock.now())
-    .execute(&state.db)
-    .await?;
+    let insert = sqlx::query(
+        "INSERT INTO products (id, seller_id, title, description, price_cents, currency, stock, category_id, condition, slug, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::product_condition, $10, $11)",
+    );
+    bind_draft(insert, id, user, &draft, category).bind(&slug).bind(state.clock.now()).execute(&state.db).await?;
     Ok(id)
 }
 
@@ -74,22 +79,12 @@ pub async fn create(state: &AppState, member: &Member, form: &ProductForm) -> Re
 pub async fn update(state: &AppState, member: &Member, id: Uuid, form: &ProductForm) -> Result<(), AppError> {
     let draft = ProductDraft::parse(form).map_err(|e| form_error(&e))?;
     let category = category_id(&state.db, &draft).await?;
-    let done = sqlx::query(
+    let update = sqlx::query(
         "UPDATE products SET title = $3, description = $4, price_cents = $5, currency = $6, stock = $7,
                 category_id = $8, condition = $9::product_condition
           WHERE id = $1 AND seller_id = $2",
-    )
-    .bind(id)
-    .bind(member.user().id)
-    .bind(&draft.title)
-    .bind(&draft.description)
-    .bind(draft.price_cents)
-    .bind(draft.currency.code())
-    .bind(draft.stock)
-    .bind(category)
-    .bind(draft.condition.as_str())
-    .execute(&state.db)
-    .await?;
+    );
+    let done = bind_draft(update, id, member.user().id, &draft, category).execute(&state.db).await?;
     if done.rows_affected() == 0 { Err(AppError::NotFound) } else { Ok(()) }
 }
 

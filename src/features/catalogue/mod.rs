@@ -41,8 +41,8 @@ pub use api::{
     UpdateListing,
 };
 pub use pages::{
-    CategoryPage, EditListingPage, HeaderSearch, HomeCatalogueSections, NewListingPage, ProductPage, SearchPage,
-    SellPage, SellerShopPage, json_ld,
+    CategoryPage, EditListingPage, Grid, HeaderSearch, HomeCatalogueSections, NewListingPage, Photo, ProductPage,
+    SearchPage, SellPage, SellerShopPage, json_ld,
 };
 
 #[cfg(feature = "ssr")]

@@ -323,6 +323,83 @@ impl OrderShipped {
 bodies!(OrderShipped, ShippedHtml = "order_shipped.html", ShippedText = "order_shipped.txt");
 email!(OrderShipped, "order_shipped", |d| format!("Order {} has shipped", d.order_number));
 
+/// To a seller: a buyer paid for an order of theirs; ship it to the address.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OrderReceived {
+    pub name: String,
+    pub order_number: String,
+    pub currency: String,
+    pub subtotal_cents: i64,
+    /// What the seller receives after the platform's fee.
+    pub payout_cents: i64,
+    pub items: Vec<OrderItem>,
+    pub ship_to: Vec<String>,
+}
+impl OrderReceived {
+    fn subtotal(&self) -> String {
+        format_minor(self.subtotal_cents, &self.currency)
+    }
+    fn payout(&self) -> String {
+        format_minor(self.payout_cents, &self.currency)
+    }
+    fn order_path(&self) -> String {
+        format!("/sell/orders/{}", self.order_number)
+    }
+}
+bodies!(OrderReceived, ReceivedHtml = "order_received.html", ReceivedText = "order_received.txt");
+email!(OrderReceived, "order_received", |d| format!("New order {}: please ship it", d.order_number));
+
+/// An order was delivered: to the buyer (with a nudge to review) and to the seller.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OrderDelivered {
+    pub name: String,
+    pub order_number: String,
+    pub for_seller: bool,
+    /// Confirmed by the buyer, or automatically after 14 days.
+    pub automatic: bool,
+}
+impl OrderDelivered {
+    fn order_path(&self) -> String {
+        if self.for_seller {
+            format!("/sell/orders/{}", self.order_number)
+        } else {
+            format!("/orders/{}", self.order_number)
+        }
+    }
+}
+bodies!(OrderDelivered, DeliveredHtml = "order_delivered.html", DeliveredText = "order_delivered.txt");
+email!(OrderDelivered, "order_delivered", |d| format!("Order {} was delivered", d.order_number));
+
+/// Money went back to the buyer (to the buyer; the seller gets the same facts).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OrderRefunded {
+    pub name: String,
+    pub order_number: String,
+    pub currency: String,
+    pub amount_cents: i64,
+    /// The whole order was refunded.
+    pub full: bool,
+    pub reason: String,
+    pub for_seller: bool,
+}
+impl OrderRefunded {
+    fn amount(&self) -> String {
+        format_minor(self.amount_cents, &self.currency)
+    }
+    fn order_path(&self) -> String {
+        if self.for_seller {
+            format!("/sell/orders/{}", self.order_number)
+        } else {
+            format!("/orders/{}", self.order_number)
+        }
+    }
+}
+bodies!(OrderRefunded, RefundedHtml = "order_refunded.html", RefundedText = "order_refunded.txt");
+email!(OrderRefunded, "order_refunded", |d| format!("Order {}: {} refunded", d.order_number, d.amount()));
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct NewMessage {
@@ -451,6 +528,9 @@ pub const TEMPLATES: &[&str] = &[
     ReferralEarned::TEMPLATE,
     OrderPlaced::TEMPLATE,
     OrderShipped::TEMPLATE,
+    OrderReceived::TEMPLATE,
+    OrderDelivered::TEMPLATE,
+    OrderRefunded::TEMPLATE,
     NewMessage::TEMPLATE,
     Alert::TEMPLATE,
     LetterUpdate::TEMPLATE,
@@ -478,6 +558,9 @@ pub fn render(template: &str, data: &serde_json::Value, links: &Links) -> Result
         ReferralEarned::TEMPLATE => render_as::<ReferralEarned>(data, links),
         OrderPlaced::TEMPLATE => render_as::<OrderPlaced>(data, links),
         OrderShipped::TEMPLATE => render_as::<OrderShipped>(data, links),
+        OrderReceived::TEMPLATE => render_as::<OrderReceived>(data, links),
+        OrderDelivered::TEMPLATE => render_as::<OrderDelivered>(data, links),
+        OrderRefunded::TEMPLATE => render_as::<OrderRefunded>(data, links),
         NewMessage::TEMPLATE => render_as::<NewMessage>(data, links),
         Alert::TEMPLATE => render_as::<Alert>(data, links),
         LetterUpdate::TEMPLATE => render_as::<LetterUpdate>(data, links),
@@ -527,6 +610,20 @@ mod tests {
             (
                 "order_shipped",
                 json!({ "name": "Ada", "order_number": "T-1001", "carrier": "DHL", "tracking_number": null }),
+            ),
+            (
+                "order_received",
+                json!({ "name": "Sal", "order_number": "TH-100001", "currency": "usd", "subtotal_cents": 2500, "payout_cents": 2375,
+                "items": [{ "title": "Mug", "quantity": 2, "unit_price_cents": 1250 }], "ship_to": ["Ada Lovelace", "1 High Street", "London"] }),
+            ),
+            (
+                "order_delivered",
+                json!({ "name": "Ada", "order_number": "TH-100001", "for_seller": false, "automatic": true }),
+            ),
+            (
+                "order_refunded",
+                json!({ "name": "Ada", "order_number": "TH-100001", "currency": "usd", "amount_cents": 1250, "full": false,
+                "reason": "One mug arrived broken.", "for_seller": false }),
             ),
             (
                 "new_message",

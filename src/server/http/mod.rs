@@ -79,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::features::tools::routes())
         .merge(crate::features::billing::routes())
         .merge(crate::features::catalogue::routes())
+        .merge(crate::features::commerce::routes())
         .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), assets::pkg_service(&state.leptos_options))
         .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, fallback_shell))

@@ -14,6 +14,13 @@
 //!   payment on the hosted page created) and `GET /v1/invoices?customer=…`
 //! - Connect: `POST /v1/accounts`, `GET /v1/accounts/{id}`, `POST /v1/account_links` and the
 //!   hosted onboarding page (see [`connect`])
+//! - Marketplace payments (see [`payments`]): `POST /v1/checkout/sessions` in `payment` mode with
+//!   ad-hoc prices (`line_items[i][price_data]`, `payment_intent_data[transfer_group]`,
+//!   `expires_at`), `GET /v1/checkout/sessions/{id}/line_items`,
+//!   `POST /v1/checkout/sessions/{id}/expire`, `GET /v1/payment_intents/{id}`,
+//!   `GET /v1/charges/{id}`, `POST /v1/transfers`, `GET /v1/transfers/{id}`,
+//!   `GET /v1/transfers?transfer_group=…`, `POST /v1/transfers/{id}/reversals`,
+//!   `GET /v1/transfers/{id}/reversals`, `POST /v1/refunds`, `GET /v1/refunds/{id}`
 //!
 //! Every `/v1` request needs `Authorization: Bearer` [`SECRET_KEY`] and is recorded, so tests
 //! check what the app sent. The base URL is `http://127.0.0.1:PORT/` (with the slash): the client
@@ -21,9 +28,12 @@
 //!
 //! Two pages stand for Stripe's hosted pages, without authentication, as the browser meets them:
 //! `GET /pay/{id}` is a successful payment on the Checkout page (the session completes; in
-//! subscription mode a subscription and its paid first invoice appear) and a 303 to the session's
-//! `success_url`; `GET /pay/{id}/cancel` is the page's back link (303 to `cancel_url`). `GET
-//! /portal/{id}` is the customer portal, a page linking back to the session's `return_url`.
+//! subscription mode a subscription and its paid first invoice appear; a session with ad-hoc
+//! prices gets a PaymentIntent and a Charge) and a 303 to the session's `success_url` (an expired
+//! session's page answers 400); `GET /pay/{id}/cancel` is the page's back link (303 to
+//! `cancel_url`); [`FakeStripe::pay`] and [`FakeStripe::fail_payment`] pay (or decline) from a
+//! test. `GET /portal/{id}` is the customer portal, a page linking back to the session's
+//! `return_url`.
 //!
 //! The fake sends no webhooks: tests post [`event`]s signed with [`signature_header`] to the app
 //! themselves, built from the same object builders the API answers with.
@@ -46,7 +56,9 @@ use axum::{
 use hmac::{Hmac, Mac};
 
 mod connect;
+mod payments;
 pub use connect::account_object;
+pub use payments::{charge_object, payment_intent_object, refund_object, transfer_object, transfer_reversal_object};
 use serde_json::{Map, Value, json};
 use sha2::Sha256;
 use std::{
@@ -154,6 +166,7 @@ struct Inner {
     idempotency: HashMap<String, Saved>,
     accounts: HashMap<String, Value>,
     account_links: HashMap<String, connect::Link>,
+    payments: payments::Payments,
 }
 
 impl Inner {
@@ -179,7 +192,7 @@ impl FakeStripe {
         let fake = Self { base_url: format!("{origin}/"), origin, inner: Arc::new(Mutex::new(Inner::default())) };
         let app = Router::new()
             .route("/v1/{*path}", any(api))
-            .route("/pay/{id}", get(pay))
+            .route("/pay/{id}", get(payments::pay_page))
             .route("/pay/{id}/cancel", get(pay_cancel))
             .route("/portal/{id}", get(portal))
             .route("/connect/{link}", get(connect::onboarding_page))
@@ -1149,6 +1162,9 @@ async fn api(State(fake): State<FakeStripe>, method: Method, uri: Uri, headers: 
 
 fn route(inner: &mut Inner, origin: &str, method: &Method, path: &str, params: &[(String, String)]) -> Answer {
     let segments: Vec<&str> = path.trim_start_matches("/v1/").split('/').collect();
+    if let Some(answer) = payments::route(inner, origin, method.as_str(), &segments, params) {
+        return answer;
+    }
     match (method.as_str(), segments.as_slice()) {
         ("POST", ["customers"]) => {
             unknown_param(params, CUSTOMER_PARAMS).unwrap_or_else(|| create_customer(inner, params))

@@ -11,3 +11,12 @@ mod db;
 pub use countries::country_name;
 pub use model::{ADDRESSES_MAX, Address, AddressInput};
 pub use page::AddressesPage;
+
+/// The member's addresses, the default first (checkout chooses from them).
+#[cfg(feature = "ssr")]
+pub async fn member_addresses(
+    pool: &sqlx::PgPool,
+    me: &crate::features::accounts::session::Member,
+) -> Result<Vec<Address>, sqlx::Error> {
+    db::list(pool, me).await
+}

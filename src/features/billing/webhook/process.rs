@@ -55,6 +55,17 @@ pub enum ProcessError {
 
 pub async fn process(tx: &mut PgConnection, deps: &Deps<'_>, event: &Event) -> Result<Outcome, ProcessError> {
     let o = &event.object;
+    // Marketplace purchases (their objects name a purchase) and refunds and reversals.
+    if crate::features::commerce::events::handles(&event.kind, o) {
+        use crate::features::commerce::events::{Applied, EventError, apply};
+        return match apply(tx, deps.mailer, deps.now, &event.kind, o).await {
+            Ok(Applied::Done(what)) => Ok(Outcome::Done(what)),
+            Ok(Applied::Ignored(why)) => Ok(Outcome::Ignored(why)),
+            Err(EventError::Malformed(m)) => Err(ProcessError::Malformed(m)),
+            Err(EventError::Database(e)) => Err(ProcessError::Database(e)),
+            Err(EventError::Email(e)) => Err(ProcessError::Email(e)),
+        };
+    }
     match event.kind.as_str() {
         "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
             let checkout = CheckoutObject::from_object(o).map_err(ProcessError::Malformed)?;
@@ -85,8 +96,7 @@ pub async fn process(tx: &mut PgConnection, deps: &Deps<'_>, event: &Event) -> R
             };
             payments::invoice_failed(tx, deps, event, user, &invoice).await
         }
-        // Marketplace payments complete through their own checkout; the event is kept.
-        "payment_intent.succeeded" => Ok(Outcome::Done("stored".into())),
+        "payment_intent.succeeded" => Ok(Outcome::Ignored("a payment that is not a marketplace purchase".into())),
         "account.updated" => {
             let account = crate::features::billing::ConnectAccount::from_json(o)
                 .ok_or_else(|| ProcessError::Malformed("account.updated without an account id".into()))?;

@@ -12,7 +12,7 @@ use super::card::{Grid, GridSkeleton};
 use crate::features::catalogue::api::{get_category, get_home_catalogue, get_seller};
 use crate::features::catalogue::model::{CategoryListing, HomeCatalogue, SellerPage};
 use crate::ui::form::TEXT_LINK;
-use crate::ui::{ErrorPage, day, page_param, pager};
+use crate::ui::{day, loaded_or, page_param, pager};
 
 /// A grid-shaped loading state (`loaded` draws lines; listings look like cards).
 fn with_grid<T, V>(
@@ -24,19 +24,7 @@ where
     T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
     V: IntoView + 'static,
 {
-    view! {
-        <Transition fallback=move || view! { <GridSkeleton label/> }>
-            {move || {
-                let render = render.clone();
-                Suspend::new(async move {
-                    match resource.await {
-                        Ok(value) => render(value).into_any(),
-                        Err(error) => view! { <ErrorPage error/> }.into_any(),
-                    }
-                })
-            }}
-        </Transition>
-    }
+    loaded_or(resource, move || view! { <GridSkeleton label/> }, render)
 }
 
 #[component]

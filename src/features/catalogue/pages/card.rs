@@ -51,6 +51,7 @@ fn NoPhoto() -> impl IntoView {
 pub fn Card(card: ProductCard, #[prop(default = true)] lazy: bool) -> impl IntoView {
     let href = format!("/products/{}", card.slug);
     let price = format_minor(card.price_cents, &card.currency);
+    let (id, heart_title) = (card.id, card.title.clone());
     view! {
         <li class="group relative flex flex-col rounded-lg border border-slate-200 p-3 focus-within:ring-2 focus-within:ring-indigo-700 dark:border-slate-800">
             {match card.image.clone() {
@@ -69,6 +70,10 @@ pub fn Card(card: ProductCard, #[prop(default = true)] lazy: bool) -> impl IntoV
                 {card.condition.label()} " · " {card.seller_name.clone()}
             </p>
             {(!card.in_stock).then(|| view! { <p class="text-sm font-semibold text-red-800 dark:text-red-300">"Sold out"</p> })}
+            // Above the card's link area, so it takes its own clicks.
+            <div class="absolute right-4 top-4 z-10">
+                <crate::features::commerce::FavouriteHeart product=id title=heart_title/>
+            </div>
         </li>
     }
 }

@@ -9,6 +9,7 @@ use crate::features::catalogue::model::{
     CategoryTree, Condition, Currency, FieldError, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS, ProductDraft, ProductForm,
 };
 use crate::features::tools::{DescriptionEvent, DescriptionInput, stream_description};
+use crate::ui::described_by;
 use crate::ui::form::{BUTTON, BUTTON_SECONDARY, INPUT};
 
 /// The form's fields as signals, so "Write with AI" can fill the description.
@@ -85,19 +86,7 @@ fn Input(
 ) -> impl IntoView {
     let id = format!("listing-{name}");
     let (hint_id, error_id) = (format!("{id}-hint"), format!("{id}-error"));
-    let described = {
-        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
-        move || {
-            let mut ids = Vec::new();
-            if !hint.is_empty() {
-                ids.push(hint_id.clone());
-            }
-            if error.get().is_some() {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let described = described_by(!hint.is_empty(), hint_id.clone(), error_id.clone(), error);
     view! {
         <div class="mt-4">
             <label for=id.clone() class="block font-medium">{label}</label>

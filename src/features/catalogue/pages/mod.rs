@@ -10,6 +10,7 @@ mod search;
 mod sell;
 
 pub use browse::{CategoryPage, HomeCatalogueSections, SellerShopPage};
+pub use card::{Grid, Photo};
 pub use product::{ProductPage, json_ld};
 pub use search::{HeaderSearch, SearchPage};
 pub use sell::{EditListingPage, NewListingPage, SellPage};

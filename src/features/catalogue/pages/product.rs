@@ -141,6 +141,9 @@ fn Product(p: ProductDetail) -> impl IntoView {
                 <p class="mt-1">
                     {if p.stock > 0 { format!("In stock: {} available", p.stock) } else { "Sold out".to_string() }}
                 </p>
+                {(p.status == ProductStatus::Active).then(|| view! {
+                    <crate::features::commerce::ProductCommerce product=p.id title=p.title.clone()/>
+                })}
                 <div class="mt-6 space-y-3 break-words">
                     {if paragraphs.is_empty() {
                         view! { <p class="text-slate-700 dark:text-slate-300">"The seller has not written a description."</p> }.into_any()
