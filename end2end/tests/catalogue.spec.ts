@@ -105,7 +105,8 @@ test('a member opens a shop, lists a product with photos, and a visitor finds it
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
   let first = true;
-  await page.route('**/sell/products/*/images?name=*', async (route) => {
+  const uploadUrl = /\/sell\/products\/[^/]+\/images\?name=/;
+  await page.route(uploadUrl, async (route) => {
     if (first) {
       first = false;
       await held;
@@ -122,7 +123,7 @@ test('a member opens a shop, lists a product with photos, and a visitor finds it
   await expect(uploads.getByRole('listitem').filter({ hasText: 'scarf-folded.png' })).toContainText('Uploading… 0%');
   release();
   await expect(uploads.getByRole('listitem').filter({ hasText: 'Added.' })).toHaveCount(2, { timeout: 30_000 });
-  await page.unroute('**/sell/products/*/images?name=*');
+  await page.unroute(uploadUrl);
   const photos = page.getByRole('list', { name: 'Photos in order' }).getByRole('listitem');
   await expect(photos).toHaveCount(2);
   await expect(photos.first()).toContainText('Photo 1 of 2');
@@ -149,23 +150,27 @@ test('a member opens a shop, lists a product with photos, and a visitor finds it
     await header.getByLabel('Search the marketplace').fill('zephyrin scraf');
     await header.getByRole('button', { name: 'Search' }).click();
     await expect(v).toHaveURL(/\/search\?q=zephyrin/);
-    await expect(v.getByRole('list', { name: 'Search results' }).getByRole('link', { name: title })).toBeVisible({ timeout: 2000 });
+    await expect(v.getByRole('list', { name: 'Search results' }).getByRole('link', { name: title, exact: true })).toBeVisible({ timeout: 2000 });
   }).toPass({ timeout: 15_000 });
   await hydrated(v);
   await noSeriousViolations(v);
 
   const narrow = v.getByRole('navigation', { name: 'Narrow by category' });
+  // Top-level categories first; narrowing to one lists its sub-categories.
+  await narrow.getByRole('link', { name: /^Clothing \(\d+\)$/ }).click();
+  await expect(v).toHaveURL(/category=clothing/);
   await narrow.getByRole('link', { name: /^Bags & accessories \(\d+\)$/ }).click();
   await expect(v).toHaveURL(/category=bags-accessories/);
   await expect(narrow.getByRole('link', { name: /^Bags & accessories/ })).toHaveAttribute('aria-current', 'true');
-  await v.getByRole('list', { name: 'Search results' }).getByRole('link', { name: title }).click();
+  await v.getByRole('list', { name: 'Search results' }).getByRole('link', { name: title, exact: true }).click();
 
   await expect(v.getByRole('heading', { level: 1, name: title })).toBeVisible();
   await hydrated(v);
   await expect(v.getByText('$24.50')).toBeVisible();
   await expect(v.getByRole('heading', { name: 'Sold by Sally Seller' })).toBeVisible();
   const hero = v.getByRole('region', { name: 'Photos' }).locator('img').first();
-  await expect(hero).toHaveAttribute('srcset', /600w/);
+  // Three sizes, each with its real width (a 700 px photo is never upscaled).
+  await expect(hero).toHaveAttribute('srcset', /thumb\.jpg \d+w, .*card\.jpg \d+w, .*full\.jpg 700w/);
   await expect(hero).toHaveAttribute('width', /\d+/);
   const heroSrc = (await hero.getAttribute('src'))!;
   const image = await v.request.get(heroSrc);
@@ -176,16 +181,16 @@ test('a member opens a shop, lists a product with photos, and a visitor finds it
 
   // The category page and the shop page list it.
   await scan(v, '/c/bags-accessories');
-  await expect(v.getByRole('link', { name: title })).toBeVisible();
+  await expect(v.getByRole('link', { name: title, exact: true })).toBeVisible();
   await scan(v, `/sellers/${handle}`);
-  await expect(v.getByRole('link', { name: title })).toBeVisible();
+  await expect(v.getByRole('link', { name: title, exact: true })).toBeVisible();
   await visitor.close();
 
   // Reading needs no JavaScript: the category page links to the product page, server-rendered.
   const plain = await browser.newContext({ javaScriptEnabled: false });
   const p = await plain.newPage();
   await p.goto('/c/clothing');
-  await p.getByRole('link', { name: title }).click();
+  await p.getByRole('link', { name: title, exact: true }).click();
   await expect(p.getByRole('heading', { level: 1, name: title })).toBeVisible();
   await expect(p.getByText('$24.50')).toBeVisible();
   await plain.close();

@@ -2,14 +2,14 @@
 //! state, to run the background round), sellers with listings on sale, buyers with an address,
 //! a cart, a checkout paid on the fake's page and Stripe's signed events for it.
 
-use crate::billing_support::{deliver, stripe_config};
+use crate::billing_support::{WEBHOOK_SECRET, deliver_signed, stripe_config};
 use crate::catalogue_sellers::{become_seller, create, listing_form, publish, signed_in};
-use crate::fake_stripe::{FakeStripe, event};
+use crate::fake_stripe::{FakeStripe, event, signature_header};
 use crate::helpers::TestApp;
 use serde_json::Value;
 use sqlx::PgPool;
 use std::sync::Arc;
-use threadr::server::clock::ManualClock;
+use threadr::server::clock::{Clock, ManualClock};
 use threadr::server::state::AppState;
 use uuid::Uuid;
 
@@ -19,7 +19,13 @@ pub struct Market {
     pub clock: Arc<ManualClock>,
     pub state: AppState,
     pub pool: PgPool,
+    /// The configuration beyond Stripe's, which a second instance gets too.
+    extra: Vec<(String, String)>,
 }
+
+/// Limits raised for tests that sign many members in from one address in a minute.
+pub const ROOMY: &[(&str, &str)] =
+    &[("REQUESTS_PER_MINUTE", "100000"), ("AUTH_ATTEMPTS_PER_IP", "10000"), ("AUTH_ATTEMPTS_PER_ACCOUNT", "1000")];
 
 impl Market {
     pub async fn start(pool: &PgPool) -> Self {
@@ -37,12 +43,14 @@ impl Market {
             state
         })
         .await;
-        Self { app, fake, clock, state: captured.expect("state"), pool: pool.clone() }
+        let extra = extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Self { app, fake, clock, state: captured.expect("state"), pool: pool.clone(), extra }
     }
 
-    /// A second app instance on the same database, Stripe and clock.
+    /// A second app instance on the same database, Stripe, clock and configuration.
     pub async fn second_instance(&self) -> TestApp {
-        let config = stripe_config(&self.fake.base_url, &[]);
+        let extra: Vec<(&str, &str)> = self.extra.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let config = stripe_config(&self.fake.base_url, &extra);
         let clock = self.clock.clone();
         TestApp::spawn_changed(self.pool.clone(), config, move |state| state.with_clock(clock)).await
     }
@@ -119,21 +127,49 @@ impl Market {
     /// `payment_intent.succeeded` arrive (in that order); the background round settles.
     pub async fn complete(&self, session: &str) -> Value {
         let paid = self.fake.pay(session).expect("the fake's session is open");
-        let created = chrono::Utc::now().timestamp();
-        let res = deliver(
-            &self.app,
-            &event(&format!("evt_cs_{session}"), "checkout.session.completed", created, paid.clone()),
-        )
-        .await;
+        let res = self.deliver(&format!("evt_cs_{session}"), "checkout.session.completed", paid.clone()).await;
         assert_eq!(res.status(), 200, "{}", res.text().await.unwrap_or_default());
         let intent_id = paid["payment_intent"].as_str().expect("paid session has its payment intent");
         let intent = self.fake.payment_intent(intent_id).expect("intent");
-        let res =
-            deliver(&self.app, &event(&format!("evt_pi_{intent_id}"), "payment_intent.succeeded", created, intent))
-                .await;
+        let res = self.deliver(&format!("evt_pi_{intent_id}"), "payment_intent.succeeded", intent).await;
         assert_eq!(res.status(), 200, "{}", res.text().await.unwrap_or_default());
         self.settle().await;
         paid
+    }
+
+    /// Delivers a Stripe event about `object`, made and signed at the app's clock's time (the
+    /// webhook checks the signature's time against that clock).
+    pub async fn deliver(&self, id: &str, kind: &str, object: Value) -> reqwest::Response {
+        let at = self.clock.now().timestamp();
+        let payload = event(id, kind, at, object);
+        deliver_signed(&self.app, &payload, Some(signature_header(&payload, WEBHOOK_SECRET, at))).await
+    }
+
+    /// Adds `quantity` of `product` to the buyer's cart, pays the cart's USD total and
+    /// completes the payment at the fake. Returns the purchase and its Checkout session.
+    pub async fn buy(&self, cookie: &str, address: Uuid, email: &str, product: Uuid, quantity: i32) -> (Uuid, String) {
+        let res = self.add(Some(cookie), product, quantity).await;
+        assert_eq!(res.status(), 200, "added: {}", res.text().await.unwrap_or_default());
+        let (purchase, session) = self.hold(cookie, address, email).await;
+        self.complete(&session).await;
+        assert_eq!(purchase_status(&self.pool, purchase).await, "paid");
+        (purchase, session)
+    }
+
+    /// Starts paying for the cart's USD total (its items are held). Returns the purchase and
+    /// its Checkout session.
+    pub async fn hold(&self, cookie: &str, address: Uuid, email: &str) -> (Uuid, String) {
+        let total = usd_total(&self.cart(Some(cookie)).await);
+        let res = self.pay(cookie, address, total).await;
+        assert_eq!(res.status(), 200, "checkout started: {}", res.text().await.unwrap_or_default());
+        self.session_of(email).await
+    }
+
+    /// The seller marks the order shipped.
+    pub async fn ship(&self, seller: &str, number: &str) {
+        let form = [("number", number), ("carrier", "Royal Mail"), ("tracking_number", "RM123456789GB")];
+        let res = self.app.call_as("commerce/ship", &form, Some(seller)).await;
+        assert_eq!(res.status(), 200, "shipped: {}", res.text().await.unwrap_or_default());
     }
 
     /// One round of the marketplace's background work, with the timed chores.
@@ -154,4 +190,49 @@ impl Market {
 
 pub async fn stock_of(pool: &PgPool, product: Uuid) -> i32 {
     sqlx::query_scalar("SELECT stock FROM products WHERE id = $1").bind(product).fetch_one(pool).await.expect("stock")
+}
+
+/// The cart's total in USD as the checkout page shows it.
+pub fn usd_total(cart: &Value) -> i64 {
+    cart["totals"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["currency"] == "USD"))
+        .and_then(|t| t["total_cents"].as_i64())
+        .unwrap_or(0)
+}
+
+pub async fn purchase_status(pool: &PgPool, purchase: Uuid) -> String {
+    sqlx::query_scalar("SELECT status::text FROM purchases WHERE id = $1")
+        .bind(purchase)
+        .fetch_one(pool)
+        .await
+        .expect("purchase")
+}
+
+/// The statuses of a purchase's orders.
+pub async fn order_statuses(pool: &PgPool, purchase: Uuid) -> Vec<String> {
+    sqlx::query_scalar("SELECT status::text FROM orders WHERE purchase_id = $1 ORDER BY number")
+        .bind(purchase)
+        .fetch_all(pool)
+        .await
+        .expect("orders")
+}
+
+/// The number of the purchase's (only) order.
+pub async fn order_of(pool: &PgPool, purchase: Uuid) -> String {
+    sqlx::query_scalar("SELECT number FROM orders WHERE purchase_id = $1")
+        .bind(purchase)
+        .fetch_one(pool)
+        .await
+        .expect("one order")
+}
+
+/// The message of an error answer, as the page shows it.
+pub async fn message(res: reqwest::Response) -> String {
+    let status = res.status();
+    let body = res.text().await.unwrap_or_default();
+    match serde_json::from_str::<threadr::error::AppError>(&body) {
+        Ok(e) => e.to_string(),
+        Err(_) => panic!("an error answer ({status}) expected, got {body}"),
+    }
 }

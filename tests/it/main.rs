@@ -17,6 +17,8 @@ mod catalogue_photos;
 mod catalogue_sellers;
 mod cli;
 mod commerce_flow;
+mod commerce_orders;
+mod commerce_stock;
 mod commerce_support;
 mod database_outage;
 mod email_attachments;

@@ -138,8 +138,10 @@ async fn save_session_lines(session: &Session, lines: &[Saved]) -> Result<(), Ap
     session.insert(SESSION_KEY, lines).await.map_err(|e| internal("session write", e))
 }
 
-/// Moves a visitor cart in the session into the member's: quantities add up, capped by what
-/// is available; the session's copy is gone afterwards.
+/// Moves a visitor cart in the session into the member's, capped by what is available; the
+/// session's copy is gone afterwards. A product in both keeps the larger quantity, never the
+/// sum: two requests right after sign-in (the page and its badge) may both find the session's
+/// copy, and merging twice must not double anything.
 async fn merge(state: &AppState, user: Uuid, session: &Session) -> Result<(), AppError> {
     let lines = session_lines(session).await?;
     if lines.is_empty() {
@@ -160,9 +162,7 @@ async fn merge(state: &AppState, user: Uuid, session: &Session) -> Result<(), Ap
            JOIN products p ON p.id = v.product_id
           WHERE p.seller_id <> $1 AND p.status = 'active'
          ON CONFLICT (user_id, product_id) DO UPDATE
-            SET quantity = GREATEST(LEAST(cart_items.quantity + EXCLUDED.quantity,
-                                          (SELECT p.stock - {held} FROM products p WHERE p.id = EXCLUDED.product_id), 999),
-                                    cart_items.quantity)",
+            SET quantity = GREATEST(cart_items.quantity, EXCLUDED.quantity)",
         held = held(7, Except::Buyer, 1)
     );
     sqlx::query(&sql)

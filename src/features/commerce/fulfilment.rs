@@ -147,11 +147,15 @@ pub async fn refund(
     if reason.chars().count() > 500 {
         return Err(AppError::invalid("Keep the reason under 500 characters."));
     }
-    let reason = if reason.is_empty() { "Refunded by the seller." } else { reason };
     let seller = match actor {
         Actor::Seller(id) => Some(id),
         Actor::Admin(_) => None,
         _ => return Err(AppError::Forbidden),
+    };
+    let reason = match (reason.is_empty(), actor) {
+        (false, _) => reason,
+        (true, Actor::Admin(_)) => "Refunded by Threadr support.",
+        (true, _) => "Refunded by the seller.",
     };
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
@@ -202,7 +206,14 @@ pub async fn refund(
     .execute(&mut *tx)
     .await?;
     let full = refunded + parts.amount_cents == subtotal;
-    let next = if full { "refunded" } else { "partially_refunded" };
+    // A partial refund before shipping marks the order partly refunded (it still ships); once
+    // shipped or delivered, the order keeps its place on the way to the buyer (and to a
+    // review) and the refunded amount shows beside it.
+    let next = match (full, status.as_str()) {
+        (true, _) => "refunded",
+        (false, "shipped" | "delivered") => status.as_str(),
+        (false, _) => "partially_refunded",
+    };
     sqlx::query(
         "UPDATE orders SET refunded_cents = refunded_cents + $2, fee_refunded_cents = fee_refunded_cents + $3,
                 reversed_cents = reversed_cents + $4, status = $5::order_status

@@ -150,6 +150,17 @@ pub async fn set_hidden(state: &AppState, review: Uuid, hidden: bool, reason: &s
     Ok(())
 }
 
+#[derive(sqlx::FromRow)]
+struct ReviewRow {
+    id: Uuid,
+    rating: i16,
+    body: String,
+    author: String,
+    created_at: chrono::DateTime<chrono::Utc>,
+    reply: Option<String>,
+    title: String,
+}
+
 /// A product's (or with `seller`, a seller's) rating, star histogram and newest visible reviews.
 pub async fn summary(state: &AppState, product: Option<Uuid>, seller: Option<Uuid>) -> Result<RatingSummary, AppError> {
     let filter =
@@ -166,28 +177,27 @@ pub async fn summary(state: &AppState, product: Option<Uuid>, seller: Option<Uui
             *slot = u32::try_from(n).unwrap_or(u32::MAX);
         }
     }
-    let rows: Vec<(Uuid, i16, String, String, chrono::DateTime<chrono::Utc>, Option<String>, Option<String>)> =
-        sqlx::query_as(&format!(
-            "SELECT r.id, r.rating, r.body, u.display_name, r.created_at, r.reply, i.title
-               FROM reviews r JOIN users u ON u.id = r.buyer_id JOIN order_items i ON i.id = r.order_item_id
-              WHERE {filter} ORDER BY r.created_at DESC LIMIT 20"
-        ))
-        .bind(product)
-        .bind(seller)
-        .fetch_all(&state.db)
-        .await?;
+    let rows: Vec<ReviewRow> = sqlx::query_as(&format!(
+        "SELECT r.id, r.rating, r.body, u.display_name AS author, r.created_at, r.reply, i.title
+           FROM reviews r JOIN users u ON u.id = r.buyer_id JOIN order_items i ON i.id = r.order_item_id
+          WHERE {filter} ORDER BY r.created_at DESC LIMIT 20"
+    ))
+    .bind(product)
+    .bind(seller)
+    .fetch_all(&state.db)
+    .await?;
     Ok(RatingSummary {
         histogram,
         reviews: rows
             .into_iter()
-            .map(|(id, rating, body, author, created_at, reply, title)| ReviewView {
-                id,
-                rating: u8::try_from(rating).unwrap_or(0),
-                body,
-                author,
-                created_at,
-                reply,
-                product_title: title,
+            .map(|r| ReviewView {
+                id: r.id,
+                rating: u8::try_from(r.rating).unwrap_or(0),
+                body: r.body,
+                author: r.author,
+                created_at: r.created_at,
+                reply: r.reply,
+                product_title: Some(r.title),
             })
             .collect(),
     })

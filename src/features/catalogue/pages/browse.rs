@@ -90,6 +90,7 @@ pub fn SellerShopPage() -> impl IntoView {
 #[component]
 fn Shop(s: SellerPage) -> impl IntoView {
     let name = s.seller.name.clone();
+    let handle = s.seller.handle.clone();
     view! {
         <Title text=format!("{name}'s shop")/>
         <Meta name="description" content=format!("{name} sells on Threadr: {} listings.", s.products.len())/>
@@ -99,6 +100,7 @@ fn Shop(s: SellerPage) -> impl IntoView {
         {(!s.bio.is_empty()).then(|| view! { <p class="mt-3 max-w-2xl whitespace-pre-line break-words">{s.bio.clone()}</p> })}
         <h2 class="mt-8 text-xl font-semibold">"On sale"</h2>
         <Grid cards=s.products label=format!("{name}'s listings") empty="Nothing on sale right now." eager=4/>
+        <crate::features::commerce::SellerRatings handle/>
     }
 }
 

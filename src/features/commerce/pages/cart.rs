@@ -21,7 +21,8 @@ pub fn provide_cart_version() {
     provide_context(CartVersion(RwSignal::new(0)));
 }
 
-fn bump() {
+/// Tells the badge the cart changed (the success page calls it once a payment empties it).
+pub fn bump() {
     if let Some(CartVersion(v)) = use_context::<CartVersion>() {
         v.update(|n| *n += 1);
     }

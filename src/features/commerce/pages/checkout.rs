@@ -174,12 +174,13 @@ pub fn PurchaseSuccessPage() -> impl IntoView {
             }
         },
     );
-    Effect::new(move |_| {
-        if let Some(Ok(PurchaseProgress::Waiting)) = progress.get()
-            && tick.get_untracked() < POLLS
-        {
+    Effect::new(move |_| match progress.get() {
+        Some(Ok(PurchaseProgress::Waiting)) if tick.get_untracked() < POLLS => {
             set_timeout(move || tick.update(|t| *t += 1), std::time::Duration::from_millis(POLL_MS));
         }
+        // What was bought left the cart: the badge asks again.
+        Some(Ok(PurchaseProgress::Paid { .. })) => super::cart::bump(),
+        _ => {}
     });
     view! {
         <Title text="Thank you for your order"/>

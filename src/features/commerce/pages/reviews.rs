@@ -172,7 +172,7 @@ pub fn ItemReview(item: OrderItemView, review: ServerAction<ReviewItem>, as_sell
             <ActionForm action=review attr:class="mt-2">
                 <input type="hidden" name="item" value=id.to_string()/>
                 <fieldset>
-                    <legend class="font-medium">"Your rating"</legend>
+                    <legend class="font-medium">{format!("Your rating of {}", item.title)}</legend>
                     <div class="flex flex-wrap gap-2">
                         {(1..=5).map(|n| {
                             let input_id = format!("rating-{id}-{n}");
@@ -185,7 +185,7 @@ pub fn ItemReview(item: OrderItemView, review: ServerAction<ReviewItem>, as_sell
                         }).collect_view()}
                     </div>
                 </fieldset>
-                <label for=format!("review-{id}") class="mt-2 block font-medium">"Your review (optional)"</label>
+                <label for=format!("review-{id}") class="mt-2 block font-medium">{format!("Your review of {} (optional)", item.title)}</label>
                 <textarea id=format!("review-{id}") name="body" rows="3" maxlength="2000" class=INPUT></textarea>
                 <button type="submit" class=format!("{BUTTON} mt-2")>"Publish review"</button>
             </ActionForm>
