@@ -28,3 +28,25 @@ pub fn Skeleton(
         </div>
     }
 }
+
+/// A status line with a spinner, for waiting on something outside the page (Stripe's webhook).
+#[component]
+pub fn Busy(text: &'static str) -> impl IntoView {
+    view! {
+        <p role="status" class="mt-4 flex items-center gap-3">
+            <span aria-hidden="true" class="inline-block h-4 w-4 animate-spin rounded-full border-2 border-indigo-700 border-t-transparent"></span>
+            {text}
+        </p>
+    }
+}
+
+/// An error said aloud, with the way back (`href`, `label`).
+#[component]
+pub fn FailedWithLink(message: String, href: &'static str, label: &'static str) -> impl IntoView {
+    view! {
+        <p role="alert" class="mt-4 font-semibold text-red-800 dark:text-red-300">{message}</p>
+        <p class="mt-4">
+            <leptos_router::components::A href=href attr:class=crate::ui::form::TEXT_LINK>{label}</leptos_router::components::A>
+        </p>
+    }
+}

@@ -233,50 +233,24 @@ async fn refund_one(
     due: &DueRefund,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let record_failure = |error: String| {
-        sqlx::query(
-            "UPDATE refunds SET attempts = attempts + 1, error = $2,
-                    status = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE status END
-              WHERE id = $1",
-        )
-        .bind(due.id)
-        .bind(error)
-        .bind(MAX_ATTEMPTS)
-    };
     if due.stripe_refund_id.is_none() {
         let key = format!("threadr-refund-{}", due.id);
-        match stripe.refund_payment(&due.payment_intent_id, due.amount_cents, due.id, &key).await {
-            Ok(refund) => {
-                sqlx::query("UPDATE refunds SET stripe_refund_id = $2 WHERE id = $1")
-                    .bind(due.id)
-                    .bind(refund)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            Err(e) => {
-                record_failure(failed(&e)).execute(&mut *tx).await?;
-                return Ok(false);
-            }
+        let made =
+            stripe.refund_payment(&due.payment_intent_id, due.amount_cents, due.id, &key).await.map_err(|e| failed(&e));
+        if !keep(tx, due.id, "stripe_refund_id", made).await? {
+            return Ok(false);
         }
     }
     if due.reversal_cents > 0 {
-        let Some(transfer) = due.transfer_id.as_deref() else {
-            record_failure("the seller's transfer is not made yet".into()).execute(&mut *tx).await?;
-            return Ok(false);
+        let made = match due.transfer_id.as_deref() {
+            Some(transfer) => {
+                let key = format!("threadr-reversal-{}", due.id);
+                stripe.reverse_transfer(transfer, due.reversal_cents, due.id, &key).await.map_err(|e| failed(&e))
+            }
+            None => Err("the seller's transfer is not made yet".to_string()),
         };
-        let key = format!("threadr-reversal-{}", due.id);
-        match stripe.reverse_transfer(transfer, due.reversal_cents, due.id, &key).await {
-            Ok(reversal) => {
-                sqlx::query("UPDATE refunds SET stripe_reversal_id = $2 WHERE id = $1")
-                    .bind(due.id)
-                    .bind(reversal)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            Err(e) => {
-                record_failure(failed(&e)).execute(&mut *tx).await?;
-                return Ok(false);
-            }
+        if !keep(tx, due.id, "stripe_reversal_id", made).await? {
+            return Ok(false);
         }
     }
     sqlx::query("UPDATE refunds SET status = 'done', done_at = $2, error = NULL WHERE id = $1")
@@ -285,6 +259,39 @@ async fn refund_one(
         .execute(&mut *tx)
         .await?;
     Ok(true)
+}
+
+/// Keeps the id of a Stripe step of refund `id` in `column` (true), or counts the failure and
+/// keeps its message (false; the refund fails for good after `MAX_ATTEMPTS`).
+async fn keep(
+    tx: &mut sqlx::PgConnection,
+    id: Uuid,
+    column: &str,
+    made: Result<String, String>,
+) -> Result<bool, sqlx::Error> {
+    match made {
+        Ok(stripe_id) => {
+            sqlx::query(&format!("UPDATE refunds SET {column} = $2 WHERE id = $1"))
+                .bind(id)
+                .bind(stripe_id)
+                .execute(&mut *tx)
+                .await?;
+            Ok(true)
+        }
+        Err(e) => {
+            sqlx::query(
+                "UPDATE refunds SET attempts = attempts + 1, error = $2,
+                        status = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE status END
+                  WHERE id = $1",
+            )
+            .bind(id)
+            .bind(e)
+            .bind(MAX_ATTEMPTS)
+            .execute(&mut *tx)
+            .await?;
+            Ok(false)
+        }
+    }
 }
 
 /// Settles one refund now (the refund button waits for it); the worker retries it if this fails.

@@ -2,6 +2,7 @@
 //! granted by the webhook, not by this page: it asks every two seconds until the grant is
 //! there, then says so.
 
+use crate::ui::skeleton::{Busy, FailedWithLink};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
@@ -54,16 +55,8 @@ pub fn CheckoutSuccessPage() -> impl IntoView {
                     Ok(CheckoutProgress::Processing) => view! {
                         <p role="status" class="mt-4">"Your payment is being processed by your bank. Your plan starts as soon as it clears; this page updates by itself."</p>
                     }.into_any(),
-                    Ok(CheckoutProgress::Waiting) => view! {
-                        <p role="status" class="mt-4 flex items-center gap-3">
-                            <span aria-hidden="true" class="inline-block h-4 w-4 animate-spin rounded-full border-2 border-indigo-700 border-t-transparent"></span>
-                            "Waiting for Stripe to confirm your payment…"
-                        </p>
-                    }.into_any(),
-                    Err(e) => view! {
-                        <p role="alert" class="mt-4 font-semibold text-red-800 dark:text-red-300">{e.to_string()}</p>
-                        <p class="mt-4"><A href="/pricing" attr:class=TEXT_LINK>"Back to pricing"</A></p>
-                    }.into_any(),
+                    Ok(CheckoutProgress::Waiting) => view! { <Busy text="Waiting for Stripe to confirm your payment…"/> }.into_any(),
+                    Err(e) => view! { <FailedWithLink message=e.to_string() href="/pricing" label="Back to pricing"/> }.into_any(),
                 })}
             </Transition>
         </section>

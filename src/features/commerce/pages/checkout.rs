@@ -2,6 +2,7 @@
 //! whole cart (in one currency). `/checkout/success?purchase=…`: back from Stripe, the page
 //! asks until the payment is confirmed by Stripe's webhook.
 
+use crate::ui::skeleton::{Busy, FailedWithLink};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
@@ -205,16 +206,8 @@ pub fn PurchaseSuccessPage() -> impl IntoView {
                         <p role="status" class="mt-4">"Stripe has not confirmed the payment yet. We will email you as soon as it does."</p>
                         <p class="mt-4"><A href="/orders" attr:class=TEXT_LINK>"See your orders"</A></p>
                     }.into_any(),
-                    Ok(PurchaseProgress::Waiting) => view! {
-                        <p role="status" class="mt-4 flex items-center gap-3">
-                            <span aria-hidden="true" class="inline-block h-4 w-4 animate-spin rounded-full border-2 border-indigo-700 border-t-transparent"></span>
-                            "Waiting for Stripe to confirm your payment…"
-                        </p>
-                    }.into_any(),
-                    Err(e) => view! {
-                        <p role="alert" class="mt-4 font-semibold text-red-800 dark:text-red-300">{e.to_string()}</p>
-                        <p class="mt-4"><A href="/orders" attr:class=TEXT_LINK>"See your orders"</A></p>
-                    }.into_any(),
+                    Ok(PurchaseProgress::Waiting) => view! { <Busy text="Waiting for Stripe to confirm your payment…"/> }.into_any(),
+                    Err(e) => view! { <FailedWithLink message=e.to_string() href="/orders" label="See your orders"/> }.into_any(),
                 })}
             </Transition>
         </section>
