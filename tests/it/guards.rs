@@ -43,6 +43,11 @@ const PUBLIC: &[&str] = &[
     "commerce/cart-add",
     "commerce/cart-quantity",
     "commerce/cart-remove",
+    // A product page's panel and a shop's reviews are public to read; visitors' favourite ids
+    // are none.
+    "commerce/product-panel",
+    "commerce/seller-reviews",
+    "commerce/favourite-ids",
 ];
 
 /// Endpoints for signed-in users or admins, with arguments that decode (so the guard, not
@@ -168,6 +173,16 @@ const GUARDED: &[(&str, &[(&str, &str)])] = &[
     ("commerce/ship", &[("number", "TH-100001"), ("carrier", "UPS"), ("tracking_number", "1Z")]),
     ("commerce/delivered", &[("number", "TH-100001")]),
     ("commerce/refund", &[("number", "TH-100001"), ("amount", "1.00"), ("restock", "false"), ("reason", "")]),
+    ("commerce/review", &[("item", "00000000-0000-0000-0000-000000000000"), ("rating", "5"), ("body", "")]),
+    ("commerce/review-reply", &[("review", "00000000-0000-0000-0000-000000000000"), ("reply", "x")]),
+    ("commerce/review-report", &[("review", "00000000-0000-0000-0000-000000000000"), ("reason", "x")]),
+    (
+        "admin/commerce/review-hidden",
+        &[("review", "00000000-0000-0000-0000-000000000000"), ("hidden", "true"), ("reason", "")],
+    ),
+    ("commerce/favourite", &[("product", "00000000-0000-0000-0000-000000000000")]),
+    ("commerce/favourites", &[]),
+    ("commerce/payouts", &[("currency", "")]),
     ("admin/commerce/refund", &[("number", "TH-100001"), ("amount", "1.00"), ("restock", "false"), ("reason", "")]),
 ];
 
