@@ -132,8 +132,9 @@ pub async fn newest(db: &PgPool, limit: i64) -> Result<Vec<ProductCard>, sqlx::E
 
 /// The most viewed listings on sale.
 pub async fn popular(db: &PgPool, limit: i64) -> Result<Vec<ProductCard>, sqlx::Error> {
-    let sql =
-        format!("{CARD_SELECT} WHERE p.status = 'active' ORDER BY p.view_count DESC, p.published_at DESC NULLS LAST LIMIT $1");
+    let sql = format!(
+        "{CARD_SELECT} WHERE p.status = 'active' ORDER BY p.view_count DESC, p.published_at DESC NULLS LAST LIMIT $1"
+    );
     let rows: Vec<CardRow> = sqlx::query_as(&sql).bind(limit).fetch_all(db).await?;
     Ok(rows.into_iter().map(ProductCard::from).collect())
 }
