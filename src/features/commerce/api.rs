@@ -183,12 +183,7 @@ pub async fn get_product_panel(product: Uuid) -> Result<ProductPanel, AppError> 
 #[server(prefix = "/api", endpoint = "commerce/seller-reviews")]
 pub async fn get_seller_reviews(handle: String) -> Result<RatingSummary, AppError> {
     let state = crate::server::state::app_state()?;
-    let seller: Uuid = sqlx::query_scalar("SELECT user_id FROM sellers WHERE handle = $1")
-        .bind(handle.trim())
-        .fetch_optional(&state.db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    super::reviews::summary(&state, None, Some(seller)).await
+    super::reviews::shop_summary(&state, handle.trim()).await
 }
 
 /// The buyer reviews an item of a delivered order, once.

@@ -55,25 +55,23 @@ async fn items(tx: &mut PgConnection, order: Uuid) -> Result<Vec<OrderItem>, sql
         .collect())
 }
 
-/// The shipping address as printed on a parcel.
+/// The shipping address as printed on a parcel: the snapshot checkout stored, printed as the
+/// member's address book prints it.
 pub fn address_lines(shipping: &serde_json::Value) -> Vec<String> {
     let field = |name: &str| shipping[name].as_str().unwrap_or_default().trim().to_string();
-    let country = field("country");
-    let city_line = [field("postal_code"), field("city"), field("region")]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>();
-    [
-        field("full_name"),
-        field("line1"),
-        field("line2"),
-        city_line.join(" "),
-        crate::features::accounts::country_name(&country).map_or(country.clone(), str::to_string),
-        field("phone"),
-    ]
-    .into_iter()
-    .filter(|l| !l.is_empty())
-    .collect()
+    crate::features::accounts::Address {
+        id: Uuid::nil(),
+        full_name: field("full_name"),
+        line1: field("line1"),
+        line2: field("line2"),
+        city: field("city"),
+        region: field("region"),
+        postal_code: field("postal_code"),
+        country: field("country"),
+        phone: field("phone"),
+        is_default: false,
+    }
+    .lines()
 }
 
 /// Order paid: the buyer's confirmation and the seller's "please ship it".

@@ -150,6 +150,16 @@ pub async fn set_hidden(state: &AppState, review: Uuid, hidden: bool, reason: &s
     Ok(())
 }
 
+/// A shop's ratings by its handle (404 for no such shop).
+pub async fn shop_summary(state: &AppState, handle: &str) -> Result<RatingSummary, AppError> {
+    let seller: Uuid = sqlx::query_scalar("SELECT user_id FROM sellers WHERE handle = $1")
+        .bind(handle)
+        .fetch_optional(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    summary(state, None, Some(seller)).await
+}
+
 #[derive(sqlx::FromRow)]
 struct ReviewRow {
     id: Uuid,

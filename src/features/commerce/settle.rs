@@ -190,6 +190,11 @@ async fn purchase_refund_next(
     Ok(Some(ok))
 }
 
+/// What a refund's Stripe calls need (callers add WHERE and the lock).
+const DUE_REFUND: &str =
+    "SELECT r.id, r.amount_cents, r.reversal_cents, r.stripe_refund_id, p.payment_intent_id, o.transfer_id
+       FROM refunds r JOIN orders o ON o.id = r.order_id JOIN purchases p ON p.id = o.purchase_id";
+
 #[derive(sqlx::FromRow)]
 struct DueRefund {
     id: Uuid,
@@ -209,13 +214,11 @@ async fn refund_next(
     tried: &mut Vec<Uuid>,
 ) -> Result<Option<bool>, sqlx::Error> {
     let mut tx = state.db.begin().await?;
-    let due: Option<DueRefund> = sqlx::query_as(
-        "SELECT r.id, r.amount_cents, r.reversal_cents, r.stripe_refund_id, p.payment_intent_id, o.transfer_id
-           FROM refunds r JOIN orders o ON o.id = r.order_id JOIN purchases p ON p.id = o.purchase_id
-          WHERE r.status = 'pending' AND r.attempts < $1 AND p.payment_intent_id IS NOT NULL
-            AND r.id <> ALL($2)
-          ORDER BY r.created_at LIMIT 1 FOR UPDATE OF r SKIP LOCKED",
-    )
+    let due: Option<DueRefund> = sqlx::query_as(&format!(
+        "{DUE_REFUND}
+          WHERE r.status = 'pending' AND r.attempts < $1 AND p.payment_intent_id IS NOT NULL AND r.id <> ALL($2)
+          ORDER BY r.created_at LIMIT 1 FOR UPDATE OF r SKIP LOCKED"
+    ))
     .bind(MAX_ATTEMPTS)
     .bind(&*tried)
     .fetch_optional(&mut *tx)
@@ -298,12 +301,10 @@ async fn keep(
 pub async fn refund_now(state: &AppState, refund: Uuid) -> Result<bool, sqlx::Error> {
     let Some(stripe) = state.stripe.as_deref() else { return Ok(false) };
     let mut tx = state.db.begin().await?;
-    let due: Option<DueRefund> = sqlx::query_as(
-        "SELECT r.id, r.amount_cents, r.reversal_cents, r.stripe_refund_id, p.payment_intent_id, o.transfer_id
-           FROM refunds r JOIN orders o ON o.id = r.order_id JOIN purchases p ON p.id = o.purchase_id
-          WHERE r.id = $1 AND r.status = 'pending' AND p.payment_intent_id IS NOT NULL
-          FOR UPDATE OF r SKIP LOCKED",
-    )
+    let due: Option<DueRefund> = sqlx::query_as(&format!(
+        "{DUE_REFUND} WHERE r.id = $1 AND r.status = 'pending' AND p.payment_intent_id IS NOT NULL
+          FOR UPDATE OF r SKIP LOCKED"
+    ))
     .bind(refund)
     .fetch_optional(&mut *tx)
     .await?;

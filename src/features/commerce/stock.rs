@@ -29,6 +29,18 @@ pub fn held(now: usize, except: Except, id: usize) -> String {
     )
 }
 
+/// Locks the products' rows in id order, so two transactions locking several of them never
+/// wait on each other in a circle. Returns the ids sorted, once each.
+async fn lock_rows(tx: &mut PgConnection, mut ids: Vec<Uuid>) -> Result<Vec<Uuid>, sqlx::Error> {
+    ids.sort();
+    ids.dedup();
+    sqlx::query("SELECT 1 FROM products WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await?;
+    Ok(ids)
+}
+
 /// A product as checkout meets it, locked until the transaction ends.
 #[derive(Debug, sqlx::FromRow)]
 pub struct Locked {
@@ -44,21 +56,14 @@ pub struct Locked {
     pub seller_can_sell: bool,
 }
 
-/// Locks the products (in id order, so two checkouts never wait on each other in a circle)
-/// and reads what each has available for `buyer`.
+/// Locks the products and reads what each has available for `buyer`.
 pub async fn lock(
     tx: &mut PgConnection,
     ids: &[Uuid],
     buyer: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Vec<Locked>, sqlx::Error> {
-    let mut ids = ids.to_vec();
-    ids.sort();
-    ids.dedup();
-    sqlx::query("SELECT 1 FROM products WHERE id = ANY($1) ORDER BY id FOR UPDATE")
-        .bind(&ids)
-        .execute(&mut *tx)
-        .await?;
+    let ids = lock_rows(tx, ids.to_vec()).await?;
     let sql = format!(
         "SELECT p.id, p.title, p.price_cents, p.currency, p.status::text AS status, p.seller_id, p.stock,
                 (p.stock - {held}) AS available,
@@ -79,12 +84,7 @@ pub async fn sell(
     items: &[(Uuid, i32)],
     now: DateTime<Utc>,
 ) -> Result<Vec<Uuid>, sqlx::Error> {
-    let mut ids: Vec<Uuid> = items.iter().map(|(id, _)| *id).collect();
-    ids.sort();
-    sqlx::query("SELECT 1 FROM products WHERE id = ANY($1) ORDER BY id FOR UPDATE")
-        .bind(&ids)
-        .execute(&mut *tx)
-        .await?;
+    let ids = lock_rows(tx, items.iter().map(|(id, _)| *id).collect()).await?;
     let sql = format!(
         "SELECT p.id, p.stock - {held} FROM products p WHERE p.id = ANY($1)",
         held = held(2, Except::Purchase, 3)
