@@ -30,6 +30,7 @@ fn MemberNav() -> impl IntoView {
                         <li><A href="/assistant" attr:class=NAV_LINK>"Assistant"</A></li>
                         <li><A href="/orders" attr:class=NAV_LINK>"Orders"</A></li>
                         <li><A href="/favourites" attr:class=NAV_LINK>"Favourites"</A></li>
+                        <crate::features::messaging::MessagesBadge class=NAV_LINK/>
                         <li><A href="/sell" attr:class=NAV_LINK>"Sell"</A></li>
                         <li><A href="/letters" attr:class=NAV_LINK>"Letters"</A></li>
                     })

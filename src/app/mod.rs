@@ -46,6 +46,8 @@ pub fn App() -> impl IntoView {
             if page.is_empty() { "Threadr".to_string() } else { format!("{page} · Threadr") }
         }/>
         <Router>
+            // One live connection per page for a signed-in member (messages, the badge).
+            <crate::features::messaging::LiveMessages>
             <layout::Header/>
             <main id="main" tabindex="-1" class="mx-auto w-full max-w-5xl flex-1 px-4 py-8 focus:outline-none">
                 <Routes fallback=NotFound>
@@ -107,10 +109,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sell/orders/:number") view=crate::features::commerce::SellerOrderPage ssr=SsrMode::Async/>
                     <Route path=path!("/sell/payouts") view=crate::features::commerce::PayoutsPage ssr=SsrMode::Async/>
                     <Route path=path!("/favourites") view=crate::features::commerce::FavouritesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/messages") view=crate::features::messaging::MessagesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/messages/:id") view=crate::features::messaging::ConversationPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <layout::Footer/>
             <Toasts/>
+            </crate::features::messaging::LiveMessages>
         </Router>
     }
 }

@@ -12,6 +12,7 @@ pub mod commerce;
 pub mod email;
 pub mod history;
 pub mod letters;
+pub mod messaging;
 pub mod quotas;
 pub mod status;
 pub mod threads;
@@ -32,6 +33,7 @@ pub fn offline_writer() -> ai::OfflineWriter {
 #[cfg(feature = "ssr")]
 pub fn spawn_background(state: crate::server::state::AppState) -> Vec<tokio::task::JoinHandle<()>> {
     let mut tasks = catalogue::spawn_background(state.clone());
-    tasks.push(commerce::spawn_background(state));
+    tasks.push(commerce::spawn_background(state.clone()));
+    tasks.extend(messaging::spawn_background(state));
     tasks
 }

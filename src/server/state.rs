@@ -40,6 +40,15 @@ pub struct AppState {
     /// Marketplace search: this instance's index, PostgreSQL until it has caught up.
     #[from_ref(skip)]
     pub search: crate::features::catalogue::Search,
+    /// What visitors' pages read most, kept for a few seconds.
+    #[from_ref(skip)]
+    pub pages: crate::features::catalogue::PageCache,
+    /// Visitors' product panels (what can be bought, ratings), kept the same way.
+    #[from_ref(skip)]
+    pub panels: crate::features::commerce::PanelCache,
+    /// Messaging's fan-out of live notices to this instance's connected pages.
+    #[from_ref(skip)]
+    pub messaging: crate::features::messaging::Hub,
 }
 
 impl AppState {
@@ -74,6 +83,9 @@ impl AppState {
         });
         let search = crate::features::catalogue::Search::open(&config.search_index_dir, db.clone());
         Self {
+            pages: Default::default(),
+            panels: Default::default(),
+            messaging: crate::features::messaging::Hub::new(db.clone()),
             search,
             media,
             stripe,

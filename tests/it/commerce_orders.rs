@@ -312,6 +312,21 @@ async fn a_partial_refund_of_a_shipped_order_leaves_it_on_its_way_to_delivery(po
         .await
         .unwrap();
     assert_eq!(to_ship["orders"], json!([]), "a shipped order is not in the seller's to-ship list");
+    // It is under "Refunded" for both (money went back), and still under "Shipped".
+    for (who, seller) in [(&sally, "true"), (&bea, "false")] {
+        for filter in ["refunded", "shipped"] {
+            let list: Value = m
+                .app
+                .call_as("commerce/orders", &[("seller", seller), ("filter", filter), ("page", "1")], Some(who))
+                .await
+                .json()
+                .await
+                .unwrap();
+            let numbers: Vec<&str> =
+                list["orders"].as_array().unwrap().iter().filter_map(|o| o["number"].as_str()).collect();
+            assert_eq!(numbers, [number.as_str()], "{filter} list (seller: {seller})");
+        }
+    }
     let form = [("number", number.as_str()), ("carrier", "UPS"), ("tracking_number", "1Z999")];
     assert_eq!(m.app.call_as("commerce/ship", &form, Some(&sally)).await.status(), 400, "already shipped");
 

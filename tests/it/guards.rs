@@ -48,6 +48,8 @@ const PUBLIC: &[&str] = &[
     "commerce/product-panel",
     "commerce/seller-reviews",
     "commerce/favourite-ids",
+    // The header asks on every page: visitors get no live stream (None).
+    "messages/live-start",
 ];
 
 /// Endpoints for signed-in users or admins, with arguments that decode (so the guard, not
@@ -184,6 +186,18 @@ const GUARDED: &[(&str, &[(&str, &str)])] = &[
     ("commerce/favourites", &[]),
     ("commerce/payouts", &[("currency", "")]),
     ("admin/commerce/refund", &[("number", "TH-100001"), ("amount", "1.00"), ("restock", "false"), ("reason", "")]),
+    ("messages/start", &[("order", "TH-100001")]),
+    ("messages/list", &[]),
+    ("messages/conversation", &[("id", "00000000-0000-0000-0000-000000000000")]),
+    ("messages/send", &[("conversation", "00000000-0000-0000-0000-000000000000"), ("text", "hi")]),
+    ("messages/edit", &[("id", "1"), ("text", "hi")]),
+    ("messages/delete", &[("id", "1")]),
+    ("messages/read", &[("conversation", "00000000-0000-0000-0000-000000000000"), ("through", "1")]),
+    ("messages/typing", &[("conversation", "00000000-0000-0000-0000-000000000000")]),
+    ("messages/block", &[("conversation", "00000000-0000-0000-0000-000000000000"), ("blocked", "true")]),
+    ("messages/report", &[("message", "1"), ("reason", "spam")]),
+    ("messages/email-notices", &[]),
+    ("messages/set-email-notices", &[("on", "false")]),
 ];
 
 #[sqlx::test(migrator = "MIGRATOR")]

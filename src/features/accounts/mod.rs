@@ -35,7 +35,7 @@ pub mod tokens;
 
 #[cfg(feature = "ssr")]
 pub use addresses::member_addresses;
-pub use addresses::{ADDRESSES_MAX, Address, AddressInput, AddressesPage, country_name};
+pub use addresses::{ADDRESSES_MAX, Address, AddressForm, AddressInput, AddressesPage, SaveAddress, country_name};
 #[cfg(feature = "ssr")]
 pub use admin_cli::{CreateAdminError, create_admin};
 pub use api::{

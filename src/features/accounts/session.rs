@@ -20,6 +20,7 @@ use super::{
 use crate::error::AppError;
 use crate::server::{
     error::internal,
+    http::scratch::Scratch,
     state::{AppState, app_state},
 };
 
@@ -95,7 +96,9 @@ pub async fn start_with(state: &AppState, session: &Session, user: Uuid, origin:
     session.insert(USER_ID, user).await.map_err(write_error)?;
     session.insert(EPOCH, epoch).await.map_err(write_error)?;
     session.insert(SESSION_ROW, row).await.map_err(write_error)?;
-    session.insert(LAST_SEEN, state.clock.now().timestamp()).await.map_err(write_error)
+    session.insert(LAST_SEEN, state.clock.now().timestamp()).await.map_err(write_error)?;
+    forget_member(scratch());
+    Ok(())
 }
 
 /// Signs out: the session and its row are gone.
@@ -103,6 +106,7 @@ pub async fn end(session: &Session) -> Result<(), AppError> {
     if let Some(row) = session.get::<Uuid>(SESSION_ROW).await.map_err(read_error)? {
         db::delete_session_row(&app_state()?.db, row).await?;
     }
+    forget_member(scratch());
     session.flush().await.map_err(|e| internal("session flush", e))
 }
 
@@ -120,8 +124,29 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     Ok(current_member().await?.map(|m| m.user))
 }
 
+/// Resolved once per request however many of the page's server functions ask (the header,
+/// the cart badge, the hearts and the page itself each do).
 pub async fn current_member() -> Result<Option<Member>, AppError> {
-    resolve(&app_state()?, &session().await?, &origin().await).await
+    let Some(scratch) = scratch() else {
+        return resolve(&app_state()?, &session().await?, &origin().await).await;
+    };
+    let cell = scratch.get_or_insert_with(ResolvedMember::default);
+    cell.0.get_or_try_init(|| async { resolve(&app_state()?, &session().await?, &origin().await).await }).await.cloned()
+}
+
+/// This request's member, once worked out.
+#[derive(Clone, Default)]
+struct ResolvedMember(std::sync::Arc<tokio::sync::OnceCell<Option<Member>>>);
+
+fn scratch() -> Option<Scratch> {
+    use_context::<Parts>().and_then(|parts| Scratch::of(&parts))
+}
+
+/// Signing in or out, or stepping up, changes who this request is for.
+fn forget_member(scratch: Option<Scratch>) {
+    if let Some(scratch) = scratch {
+        scratch.remove::<ResolvedMember>();
+    }
 }
 
 async fn resolve(state: &AppState, session: &Session, origin: &Origin) -> Result<Option<Member>, AppError> {
@@ -189,6 +214,7 @@ pub async fn require_admin_before_step_up() -> Result<Member, AppError> {
 pub async fn step_up(member: &Member) -> Result<(), AppError> {
     let state = app_state()?;
     db::mark_stepped_up(&state.db, member.session_row).await?;
+    forget_member(scratch());
     session().await?.cycle_id().await.map_err(|e| internal("session cycle", e))
 }
 
@@ -209,7 +235,10 @@ pub fn origin_of(parts: &Parts) -> Origin {
 
 async fn member_from_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Member>, AppError> {
     let session = Session::from_request_parts(parts, state).await.map_err(|(_, e)| internal("session missing", e))?;
-    resolve(state, &session, &origin_of(parts)).await
+    let origin = origin_of(parts);
+    let Some(scratch) = Scratch::of(parts) else { return resolve(state, &session, &origin).await };
+    let cell = scratch.get_or_insert_with(ResolvedMember::default);
+    cell.0.get_or_try_init(|| resolve(state, &session, &origin)).await.cloned()
 }
 
 impl FromRequestParts<AppState> for Member {

@@ -15,14 +15,15 @@ use crate::error::AppError;
 #[server(prefix = "/api", endpoint = "catalogue/categories")]
 pub async fn get_categories() -> Result<CategoryTree, AppError> {
     let state = crate::server::state::app_state()?;
-    Ok(super::categories::tree(&state.db).await?)
+    Ok(super::categories::cached(&state).await?.as_ref().clone())
 }
 
 /// The home page's newest and most viewed listings.
 #[server(prefix = "/api", endpoint = "catalogue/home")]
 pub async fn get_home_catalogue() -> Result<HomeCatalogue, AppError> {
     let state = crate::server::state::app_state()?;
-    Ok(super::public::home(&state.db).await?)
+    let home = state.pages.home(async { Ok(super::public::home(&state.db).await?) }).await?;
+    Ok(home.as_ref().clone())
 }
 
 /// A product page: on sale, or the viewer's own listing. Anything else is 404.
@@ -30,8 +31,17 @@ pub async fn get_home_catalogue() -> Result<HomeCatalogue, AppError> {
 pub async fn get_product(slug: String) -> Result<ProductDetail, AppError> {
     let state = crate::server::state::app_state()?;
     let viewer = crate::features::accounts::session::current_user().await?.map(|u| u.id);
-    let mut product = super::public::product(&state.db, &slug, viewer).await?.ok_or(AppError::NotFound)?;
-    product.base_url = state.config.public_url.as_str().trim_end_matches('/').to_string();
+    let load = async {
+        let tree = super::categories::cached(&state).await?;
+        let mut product = super::public::product(&state.db, &tree, &slug, viewer).await?.ok_or(AppError::NotFound)?;
+        product.base_url = state.config.public_url.as_str().trim_end_matches('/').to_string();
+        Ok(product)
+    };
+    // A visitor's page may come from memory; a member's may show their own draft.
+    let product = match viewer {
+        None => state.pages.product(&slug, load).await?.as_ref().clone(),
+        Some(_) => load.await?,
+    };
     if !product.mine {
         super::views::record(product.id);
     }
@@ -49,7 +59,8 @@ pub async fn get_seller(handle: String) -> Result<SellerPage, AppError> {
 #[server(prefix = "/api", endpoint = "catalogue/category")]
 pub async fn get_category(slug: String, page: u32) -> Result<CategoryListing, AppError> {
     let state = crate::server::state::app_state()?;
-    super::public::category(&state.db, &slug, page).await?.ok_or(AppError::NotFound)
+    let tree = super::categories::cached(&state).await?;
+    super::public::category(&state.db, &tree, &slug, page).await?.ok_or(AppError::NotFound)
 }
 
 /// `/search?…`: the query string as the page has it. Bad parameters answer 400 with what to
@@ -154,6 +165,7 @@ pub async fn reorder_images(product: Uuid, order: Vec<Uuid>) -> Result<Vec<Image
     let member = crate::features::accounts::session::require_user().await?;
     let state = crate::server::state::app_state()?;
     super::listing_images::reorder(&state.db, member.user().id, product, &order).await?;
+    state.pages.forget(product);
     Ok(super::listings::images(&state.db, product).await?)
 }
 
@@ -162,5 +174,6 @@ pub async fn delete_image(product: Uuid, image: Uuid) -> Result<Vec<ImageRef>, A
     let member = crate::features::accounts::session::require_user().await?;
     let state = crate::server::state::app_state()?;
     super::listing_images::remove(&state.db, member.user().id, product, image).await?;
+    state.pages.forget(product);
     Ok(super::listings::images(&state.db, product).await?)
 }

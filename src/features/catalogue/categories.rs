@@ -25,6 +25,13 @@ pub async fn tree(db: &PgPool) -> Result<CategoryTree, sqlx::Error> {
     Ok(CategoryTree(top))
 }
 
+/// The tree from memory (it changes only with a migration), PostgreSQL when not kept yet.
+pub async fn cached(
+    state: &crate::server::state::AppState,
+) -> Result<std::sync::Arc<CategoryTree>, crate::error::AppError> {
+    state.pages.categories(async { Ok(tree(&state.db).await?) }).await
+}
+
 /// A category's id by slug.
 pub async fn id_of(db: &PgPool, slug: &str) -> Result<Option<i32>, sqlx::Error> {
     sqlx::query_scalar("SELECT id FROM categories WHERE slug = $1").bind(slug).fetch_optional(db).await

@@ -85,6 +85,7 @@ pub async fn update(state: &AppState, member: &Member, id: Uuid, form: &ProductF
           WHERE id = $1 AND seller_id = $2",
     );
     let done = bind_draft(update, id, member.user().id, &draft, category).execute(&state.db).await?;
+    state.pages.forget(id);
     if done.rows_affected() == 0 { Err(AppError::NotFound) } else { Ok(()) }
 }
 
@@ -131,6 +132,7 @@ pub async fn change_status(
     .bind(state.clock.now())
     .execute(&state.db)
     .await?;
+    state.pages.forget(id);
     Ok(next)
 }
 
@@ -141,6 +143,7 @@ pub async fn delete(state: &AppState, member: &Member, id: Uuid) -> Result<(), A
         .bind(member.user().id)
         .execute(&state.db)
         .await?;
+    state.pages.forget(id);
     if done.rows_affected() == 0 { Err(AppError::NotFound) } else { Ok(()) }
 }
 

@@ -24,6 +24,8 @@ mod listing_images;
 #[cfg(feature = "ssr")]
 pub mod listings;
 #[cfg(feature = "ssr")]
+mod page_cache;
+#[cfg(feature = "ssr")]
 mod photo_upload;
 #[cfg(feature = "ssr")]
 mod public;
@@ -46,7 +48,15 @@ pub use pages::{
 };
 
 #[cfg(feature = "ssr")]
+pub use page_cache::{FRESH_FOR, PageCache};
+#[cfg(feature = "ssr")]
 pub use sellers::AccountApplied;
+
+/// A listing changed outside the catalogue (a sale, a restock): visitors' pages read it again.
+#[cfg(feature = "ssr")]
+pub fn forget_product(state: &crate::server::state::AppState, product: uuid::Uuid) {
+    state.pages.forget(product);
+}
 
 /// `account.updated` from Stripe (billing's webhook hands it over): the seller's account state,
 /// unless a newer one is stored.

@@ -76,6 +76,7 @@ pub async fn upload(
         }
         return app_error(e);
     }
+    state.pages.forget(product);
     match listings::images(&state.db, product).await {
         Ok(list) => Json(list).into_response(),
         Err(e) => app_error(e.into()),

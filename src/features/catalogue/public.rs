@@ -6,11 +6,10 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::cards;
-use super::categories;
 use super::listings;
 use super::model::{
-    Category, CategoryListing, Condition, HomeCatalogue, ProductDetail, ProductStatus, Rating, SellerPage,
-    SellerSummary,
+    Category, CategoryListing, CategoryTree, Condition, HomeCatalogue, ProductDetail, ProductStatus, Rating,
+    SellerPage, SellerSummary,
 };
 
 /// Grids show this many cards a page.
@@ -38,7 +37,12 @@ struct DetailRow {
 }
 
 /// `/products/{slug}`: on sale, or the viewer's own listing in any state.
-pub async fn product(db: &PgPool, slug: &str, viewer: Option<Uuid>) -> Result<Option<ProductDetail>, sqlx::Error> {
+pub async fn product(
+    db: &PgPool,
+    tree: &CategoryTree,
+    slug: &str,
+    viewer: Option<Uuid>,
+) -> Result<Option<ProductDetail>, sqlx::Error> {
     let row: Option<DetailRow> = sqlx::query_as(
         "SELECT p.id, p.seller_id, p.slug, p.title, p.description, p.price_cents, p.currency, p.stock,
                 p.condition::text AS condition, p.status::text AS status, c.slug AS category_slug, p.published_at,
@@ -55,7 +59,6 @@ pub async fn product(db: &PgPool, slug: &str, viewer: Option<Uuid>) -> Result<Op
     .fetch_optional(db)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let tree = categories::tree(db).await?;
     let Some((category, parent)) = tree.find(&row.category_slug) else { return Ok(None) };
     let mut images = listings::images(db, row.id).await?;
     for (n, image) in images.iter_mut().enumerate() {
@@ -127,8 +130,12 @@ pub async fn seller(db: &PgPool, handle: &str) -> Result<Option<SellerPage>, sql
 }
 
 /// `/c/{slug}?page=N`.
-pub async fn category(db: &PgPool, slug: &str, page: u32) -> Result<Option<CategoryListing>, sqlx::Error> {
-    let tree = categories::tree(db).await?;
+pub async fn category(
+    db: &PgPool,
+    tree: &CategoryTree,
+    slug: &str,
+    page: u32,
+) -> Result<Option<CategoryListing>, sqlx::Error> {
     let Some((found, parent)) = tree.find(slug) else { return Ok(None) };
     let page = page.max(1);
     let offset = i64::from(page - 1) * i64::from(PAGE_SIZE);

@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::server::state::AppState;
 
 pub async fn results(state: &AppState, query: SearchQuery) -> Result<SearchResults, AppError> {
-    let tree = categories::tree(&state.db).await?;
+    let tree = categories::cached(state).await?;
     if let Some(slug) = &query.category
         && tree.find(slug).is_none()
     {
@@ -26,7 +26,7 @@ pub async fn results(state: &AppState, query: SearchQuery) -> Result<SearchResul
         fallback: page.engine == Engine::Fallback,
         cards,
         query,
-        tree,
+        tree: tree.as_ref().clone(),
     })
 }
 

@@ -175,8 +175,16 @@ pub async fn admin_refund_order(
 pub async fn get_product_panel(product: Uuid) -> Result<ProductPanel, AppError> {
     let state = crate::server::state::app_state()?;
     let member = crate::features::accounts::session::current_member().await?;
-    let user = member.as_ref().map(|m| m.user().id);
-    super::queries::product_panel(&state, product, user).await
+    match member.as_ref().map(|m| m.user().id) {
+        // A visitor's ratings and favourite count may come from memory; what can be bought is
+        // read now (holds and sales change it without telling this instance).
+        None => {
+            let kept = state.panels.get(product, super::queries::product_panel(&state, product, None)).await?;
+            let available = super::queries::available(&state, product).await?;
+            Ok(ProductPanel { available, ..kept.as_ref().clone() })
+        }
+        Some(user) => super::queries::product_panel(&state, product, Some(user)).await,
+    }
 }
 
 /// A seller's ratings and newest reviews (their shop page).

@@ -23,6 +23,8 @@ mod notices;
 #[cfg(feature = "ssr")]
 pub mod orders;
 #[cfg(feature = "ssr")]
+mod panel_cache;
+#[cfg(feature = "ssr")]
 pub mod payouts;
 #[cfg(feature = "ssr")]
 mod queries;
@@ -46,6 +48,8 @@ pub use pages::{
     CartBadge, CartPage, CheckoutPage, FavouriteHeart, FavouritesPage, OrderPage, OrdersPage, PayoutsPage,
     ProductCommerce, PurchaseSuccessPage, SellerOrderPage, SellerOrdersPage, SellerRatings, provide_commerce_context,
 };
+#[cfg(feature = "ssr")]
+pub use panel_cache::PanelCache;
 
 /// The marketplace's background work, each minute and whenever a payment lands: transfers and
 /// refunds at Stripe, expired holds released, shipped orders delivered after 14 days.

@@ -285,6 +285,7 @@ pub struct OrderSummary {
     pub other_party: String,
     pub currency: String,
     pub subtotal_cents: i64,
+    /// How many different items (lines) the order has.
     pub items: i64,
     pub first_title: String,
 }

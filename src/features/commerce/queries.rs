@@ -42,8 +42,10 @@ pub async fn list(
     let statuses: Vec<String> = filter.statuses().iter().map(|s| (*s).to_string()).collect();
     // A checkout still open shows to its buyer (awaiting payment), never to the seller.
     let pending = if as_seller { "AND o.status <> 'pending'" } else { "" };
+    // "Refunded" is any order with money given back, shipped and partly refunded ones too.
+    let refunded = if filter == OrderFilter::Refunded { "OR o.refunded_cents > 0" } else { "" };
     let total: i64 = sqlx::query_scalar(&format!(
-        "SELECT count(*) FROM orders o WHERE {mine} = $1 AND o.status::text = ANY($2) {pending}"
+        "SELECT count(*) FROM orders o WHERE {mine} = $1 AND (o.status::text = ANY($2) {refunded}) {pending}"
     ))
     .bind(user)
     .bind(&statuses)
@@ -53,10 +55,10 @@ pub async fn list(
     let page = page.clamp(1, pages);
     let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
         "SELECT o.number, o.status::text AS status, o.created_at, u.display_name AS other_party, o.currency,
-                o.subtotal_cents, (SELECT COALESCE(sum(quantity), 0) FROM order_items i WHERE i.order_id = o.id)::bigint AS items,
+                o.subtotal_cents, (SELECT count(*) FROM order_items i WHERE i.order_id = o.id) AS items,
                 (SELECT title FROM order_items i WHERE i.order_id = o.id ORDER BY title LIMIT 1) AS first_title
            FROM orders o JOIN users u ON u.id = {other}
-          WHERE {mine} = $1 AND o.status::text = ANY($2) {pending}
+          WHERE {mine} = $1 AND (o.status::text = ANY($2) {refunded}) {pending}
           ORDER BY o.created_at DESC, o.number DESC LIMIT $3 OFFSET $4"
     ))
     .bind(user)
@@ -225,6 +227,22 @@ pub async fn progress(state: &AppState, buyer: Uuid, purchase: Uuid) -> Result<P
             reason: reason.unwrap_or_else(|| "The checkout closed without a payment.".into()),
         },
     })
+}
+
+/// How many of a product a visitor could buy now: its stock less what open checkouts hold.
+pub async fn available(state: &AppState, product: Uuid) -> Result<i32, AppError> {
+    use super::stock::{Except, held};
+    let sql = format!(
+        "SELECT GREATEST(p.stock - {held}, 0) FROM products p WHERE p.id = $1",
+        held = held(2, Except::Buyer, 3)
+    );
+    sqlx::query_scalar(&sql)
+        .bind(product)
+        .bind(state.clock.now())
+        .bind(Uuid::nil())
+        .fetch_optional(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// A product page's panel: what can be bought, whether the member saved it, its ratings.

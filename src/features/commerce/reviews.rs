@@ -63,6 +63,9 @@ pub async fn create(state: &AppState, buyer: Uuid, item: Uuid, review: NewReview
         return Err(AppError::invalid("You have already reviewed this item."));
     }
     tx.commit().await?;
+    if let Some(product) = product {
+        state.panels.forget(product).await;
+    }
     Ok(id)
 }
 
@@ -83,17 +86,21 @@ pub async fn reply(state: &AppState, seller: Uuid, review: Uuid, text: &str) -> 
         Some(true) => return Err(AppError::invalid("You have already replied to this review.")),
         Some(false) => {}
     }
-    let done = sqlx::query(
-        "UPDATE reviews SET reply = $3, replied_at = $4 WHERE id = $1 AND seller_id = $2 AND reply IS NULL",
+    let replied: Option<Option<Uuid>> = sqlx::query_scalar(
+        "UPDATE reviews SET reply = $3, replied_at = $4 WHERE id = $1 AND seller_id = $2 AND reply IS NULL
+         RETURNING product_id",
     )
     .bind(review)
     .bind(seller)
     .bind(text)
     .bind(state.clock.now())
-    .execute(&state.db)
+    .fetch_optional(&state.db)
     .await?;
-    if done.rows_affected() == 0 {
+    let Some(product) = replied else {
         return Err(AppError::invalid("You have already replied to this review."));
+    };
+    if let Some(product) = product {
+        state.panels.forget(product).await;
     }
     Ok(())
 }
@@ -126,19 +133,20 @@ pub async fn report(state: &AppState, reporter: Uuid, review: Uuid, reason: &str
 
 /// An admin hides (or shows again) a review; the ratings follow.
 pub async fn set_hidden(state: &AppState, review: Uuid, hidden: bool, reason: &str) -> Result<(), AppError> {
-    let done = sqlx::query(
+    let changed: Option<Option<Uuid>> = sqlx::query_scalar(
         "UPDATE reviews SET hidden_at = CASE WHEN $2 THEN COALESCE(hidden_at, $3) END,
                 hidden_reason = CASE WHEN $2 THEN $4 END
-          WHERE id = $1",
+          WHERE id = $1 RETURNING product_id",
     )
     .bind(review)
     .bind(hidden)
     .bind(state.clock.now())
     .bind(reason.trim())
-    .execute(&state.db)
+    .fetch_optional(&state.db)
     .await?;
-    if done.rows_affected() == 0 {
-        return Err(AppError::NotFound);
+    let product = changed.ok_or(AppError::NotFound)?;
+    if let Some(product) = product {
+        state.panels.forget(product).await;
     }
     if hidden {
         sqlx::query("UPDATE review_reports SET resolved_at = $2 WHERE review_id = $1 AND resolved_at IS NULL")

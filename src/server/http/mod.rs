@@ -7,6 +7,7 @@ pub mod client_ip;
 mod health;
 pub mod rate_limit;
 mod request_id;
+pub mod scratch;
 pub mod security;
 
 use axum::{Router, extract::DefaultBodyLimit, routing::get};
@@ -80,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::features::billing::routes())
         .merge(crate::features::catalogue::routes())
         .merge(crate::features::commerce::routes())
+        .merge(crate::features::messaging::routes())
         .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), assets::pkg_service(&state.leptos_options))
         .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, fallback_shell))
@@ -94,6 +96,7 @@ pub fn router(state: AppState) -> Router {
             security::same_origin_only,
         ))
         .layer(axum::middleware::from_fn_with_state(state.config.trusted_proxy_hops, client_ip::attach))
+        .layer(axum::middleware::from_fn(scratch::attach))
         .layer(middleware)
         .with_state(state)
 }

@@ -8,9 +8,10 @@ mod page;
 #[cfg(feature = "ssr")]
 mod db;
 
+pub use api::SaveAddress;
 pub use countries::country_name;
 pub use model::{ADDRESSES_MAX, Address, AddressInput};
-pub use page::AddressesPage;
+pub use page::{AddressForm, AddressesPage};
 
 /// The member's addresses, the default first (checkout chooses from them).
 #[cfg(feature = "ssr")]

@@ -102,8 +102,9 @@ fn AddressCard(
 }
 
 /// The add / edit form. Field names nest under `address[…]` (the server function's struct).
+/// Checkout shows it too, for a new address without leaving the page.
 #[component]
-fn AddressForm(save: ServerAction<SaveAddress>, address: Option<Address>) -> impl IntoView {
+pub fn AddressForm(save: ServerAction<SaveAddress>, address: Option<Address>) -> impl IntoView {
     let a = address.clone().unwrap_or(Address {
         id: Uuid::nil(),
         full_name: String::new(),

@@ -9,6 +9,7 @@ use leptos_router::{components::A, hooks::use_query_map};
 use uuid::Uuid;
 
 use super::cart::line_total;
+use crate::features::accounts::{AddressForm, SaveAddress};
 use crate::features::commerce::api::{StartPurchase, get_checkout, get_purchase_progress};
 use crate::features::commerce::model::{CheckoutView, PurchaseProgress};
 use crate::money::format_minor;
@@ -19,7 +20,9 @@ use crate::ui::{go_to, loaded};
 pub fn CheckoutPage() -> impl IntoView {
     let query = use_query_map();
     let cancelled = move || query.read().get("cancelled").is_some();
-    let view = Resource::new(|| (), |_| get_checkout());
+    // A new address saved on this page reloads the checkout, which then ships to it.
+    let save = ServerAction::<SaveAddress>::new();
+    let view = Resource::new(move || save.version().get(), |_| get_checkout());
     view! {
         <Title text="Checkout"/>
         <h1 class="text-3xl font-bold">"Checkout"</h1>
@@ -28,12 +31,12 @@ pub fn CheckoutPage() -> impl IntoView {
                 "You left Stripe's page, so nothing was charged. Your cart is as you left it."
             </p>
         </Show>
-        {loaded(view, 8, "Loading your checkout…", |v: CheckoutView| view! { <Checkout v/> })}
+        {loaded(view, 8, "Loading your checkout…", move |v: CheckoutView| view! { <Checkout v save/> })}
     }
 }
 
 #[component]
-fn Checkout(v: CheckoutView) -> impl IntoView {
+fn Checkout(v: CheckoutView, save: ServerAction<SaveAddress>) -> impl IntoView {
     if !v.cart.payable() {
         return view! {
             <div class="mt-6 rounded-lg border border-dashed border-slate-400 p-8 text-center">
@@ -56,7 +59,10 @@ fn Checkout(v: CheckoutView) -> impl IntoView {
         move |c: &str| currencies.iter().find(|t| t.currency == c).map_or(0, |t| t.total_cents)
     };
     let total_of = StoredValue::new(total_of);
-    let default_address = v.addresses.iter().find(|a| a.is_default).or(v.addresses.first()).map(|a| a.id);
+    let just_added = save.value().get_untracked().and_then(Result::ok);
+    let default_address = just_added
+        .filter(|id| v.addresses.iter().any(|a| a.id == *id))
+        .or_else(|| v.addresses.iter().find(|a| a.is_default).or(v.addresses.first()).map(|a| a.id));
     let blocked = if !v.payments_on {
         Some("Payments are not set up on this Threadr yet, so nothing can be bought.")
     } else if !v.verified {
@@ -76,9 +82,8 @@ fn Checkout(v: CheckoutView) -> impl IntoView {
                     <h2 id="ship-title" class="text-xl font-semibold">"Ship to"</h2>
                     {if v.addresses.is_empty() {
                         view! {
-                            <p class="mt-2">"You have no addresses yet. "
-                                <A href="/account/addresses" attr:class=TEXT_LINK>"Add an address"</A>
-                                ", then come back here."</p>
+                            <p class="mt-2">"Where should your order go? Add an address and it is saved to your account for next time."</p>
+                            <AddressForm save address=None/>
                         }.into_any()
                     } else {
                         view! {
@@ -96,7 +101,11 @@ fn Checkout(v: CheckoutView) -> impl IntoView {
                                     }
                                 }).collect_view()}
                             </fieldset>
-                            <p class="mt-2"><A href="/account/addresses" attr:class=TEXT_LINK>"Add or change addresses"</A></p>
+                            <details class="mt-3 rounded-md border border-slate-300 p-3 dark:border-slate-700">
+                                <summary class="flex min-h-11 cursor-pointer items-center font-medium">"Ship to a new address"</summary>
+                                <AddressForm save address=None/>
+                            </details>
+                            <p class="mt-2"><A href="/account/addresses" attr:class=TEXT_LINK>"Edit or remove addresses"</A></p>
                         }.into_any()
                     }}
                 </section>

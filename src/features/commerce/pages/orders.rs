@@ -9,7 +9,7 @@ use leptos_router::{
 };
 
 use crate::features::commerce::api::{ConfirmDelivery, RefundOrder, ShipOrder, get_order, get_orders};
-use crate::features::commerce::model::{OrderDetail, OrderFilter, OrderList};
+use crate::features::commerce::model::{OrderDetail, OrderFilter, OrderList, OrderStatus};
 use crate::money::format_minor;
 use crate::ui::form::{BUTTON, BUTTON_SECONDARY, FormError, INPUT, TEXT_LINK};
 use crate::ui::{day, loaded, page_param, pager};
@@ -156,6 +156,10 @@ fn OrderView(
                 view! { "Seller: " <A href=format!("/sellers/{handle}") attr:class=TEXT_LINK>{name}</A> }.into_any()
             }}
         </p>
+        {(o.status != OrderStatus::Pending).then(|| view! {
+            <crate::features::messaging::MessageButton order=o.number.clone()
+                label=if as_seller { "Message the buyer" } else { "Message the seller" }/>
+        })}
         <div class="mt-6 grid gap-8 md:grid-cols-2">
             <section aria-labelledby="items-title">
                 <h2 id="items-title" class="text-xl font-semibold">"Items"</h2>

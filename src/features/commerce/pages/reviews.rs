@@ -42,6 +42,9 @@ fn Panel(p: ProductPanel, product: Uuid, title: String) -> impl IntoView {
     };
     view! {
         <AddToCartForm product available=p.available own=p.own/>
+        {(p.signed_in && !p.own).then(|| view! {
+            <crate::features::messaging::MessageButton product label="Message the seller"/>
+        })}
         <div class="mt-4 flex items-center gap-3">
             {(!p.own).then(|| view! { <FavouriteHeart product title=title.clone()/> })}
             {saved.map(|s| view! { <p>{s}</p> })}
