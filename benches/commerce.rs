@@ -20,19 +20,14 @@ use uuid::Uuid;
 #[allow(dead_code)]
 #[path = "../tests/it/fake_stripe/mod.rs"]
 mod fake_stripe;
+mod support;
+
+use support::{ms, percentile, session_cookie};
 
 const BUYERS: usize = 32;
 const PRODUCTS: usize = 100;
 const ROUNDS: usize = 10;
 const PASSWORD: &str = "bench password for the marketplace";
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
 
 struct Buyer {
     cookie: String,
@@ -256,15 +251,7 @@ async fn buyer(client: &reqwest::Client, base: &str, pool: &sqlx::PgPool, n: usi
         post(client, base, "accounts/sign-in", &[("email", email.clone()), ("password", PASSWORD.to_string())], None)
             .await;
     assert_eq!(res.status(), 200, "signed in");
-    let cookie = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("threadr_session="))
-        .and_then(|c| c.split(';').next())
-        .expect("a session cookie")
-        .to_string();
+    let cookie = session_cookie(&res);
     for k in 0..3 {
         let product = products[(n * 7 + k * 31) % products.len()];
         let res = post(

@@ -20,9 +20,9 @@ const PAIRS: usize = 250;
 const EVERY: Duration = Duration::from_secs(2);
 const PASSWORD: &str = "bench password for messaging";
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
+mod support;
+
+use support::{ms, percentile, session_cookie};
 
 fn rss_kb(pid: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -92,16 +92,7 @@ fn main() {
                 .await
                 .expect("sign in");
             assert_eq!(res.status(), 200, "signed in");
-            let cookie = res
-                .headers()
-                .get_all("set-cookie")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .find(|c| c.starts_with("threadr_session="))
-                .and_then(|c| c.split(';').next())
-                .expect("session cookie")
-                .to_string();
-            cookies.push(cookie);
+            cookies.push(session_cookie(&res));
         }
 
         let before = (rss_kb(&pids.0), rss_kb(&pids.1));
@@ -194,8 +185,8 @@ fn main() {
             EVERY.as_secs(),
             all.len(),
             all.len() as f64 / wall.as_secs_f64(),
-            percentile(&all, 0.5).as_secs_f64() * 1e3,
-            percentile(&all, 0.99).as_secs_f64() * 1e3,
+            ms(percentile(&all, 0.5)),
+            ms(percentile(&all, 0.99)),
             per_client(before.0, connected.0),
             per_client(before.1, connected.1),
             before.0 / 1024,

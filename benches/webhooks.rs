@@ -3,7 +3,7 @@
 //! loopback HTTP to the real router; each is verified, stored once, processed (invoice row,
 //! receipt email in the outbox) in its transaction. Needs DATABASE_URL (a scratch database).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use leptos::prelude::LeptosOptions;
 use threadr::features::billing::webhook::signature::sign;
@@ -13,9 +13,9 @@ const SENDERS: usize = 8;
 const PER_SENDER: usize = 500;
 const SECRET: &str = "whsec_bench_secret";
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
+mod support;
+
+use support::{ms, percentile};
 
 fn event(id: &str, customer: &str, created: i64) -> String {
     serde_json::json!({
@@ -105,8 +105,8 @@ fn main() {
         println!(
             "signed webhook ingest (invoice.payment_succeeded: verify, store, process, receipt email), {SENDERS} senders × {PER_SENDER}: {:.0} events/s, p50 {:.2} ms, p99 {:.2} ms",
             all.len() as f64 / wall.as_secs_f64(),
-            percentile(&all, 0.5).as_secs_f64() * 1e3,
-            percentile(&all, 0.99).as_secs_f64() * 1e3,
+            ms(percentile(&all, 0.5)),
+            ms(percentile(&all, 0.99)),
         );
     });
 }

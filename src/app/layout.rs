@@ -30,7 +30,6 @@ fn MemberNav() -> impl IntoView {
                         <li><A href="/assistant" attr:class=NAV_LINK>"Assistant"</A></li>
                         <li><A href="/orders" attr:class=NAV_LINK>"Orders"</A></li>
                         <li><A href="/favourites" attr:class=NAV_LINK>"Favourites"</A></li>
-                        <crate::features::messaging::MessagesBadge class=NAV_LINK/>
                         <li><A href="/sell" attr:class=NAV_LINK>"Sell"</A></li>
                         <li><A href="/letters" attr:class=NAV_LINK>"Letters"</A></li>
                     })
@@ -92,6 +91,7 @@ pub fn Header() -> impl IntoView {
                             })
                             .collect_view()}
                         <MemberNav/>
+                        <crate::features::messaging::MessagesBadge class=NAV_LINK/>
                         <AccountMenu/>
                     </ul>
                 </nav>

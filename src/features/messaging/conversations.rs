@@ -402,21 +402,33 @@ pub async fn edit(state: &AppState, me: Uuid, id: i64, text: &MessageText) -> Re
     if before == text.as_str() {
         return message(state, me, id).await;
     }
-    sqlx::query("INSERT INTO message_versions (message_id, body, replaced_at) VALUES ($1, $2, $3)")
-        .bind(id)
-        .bind(&before)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE messages SET body = $2, edited_at = $3 WHERE id = $1")
-        .bind(id)
-        .bind(text.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    rewrite(&mut tx, id, &before, Some(text.as_str()), now).await?;
     event(&mut tx, conversation, "edited", Some(id), me, now).await?;
     tx.commit().await?;
     message(state, me, id).await
+}
+
+/// Keeps what a message said (for moderation), then gives it its new text, or none when it
+/// is deleted.
+async fn rewrite(
+    tx: &mut PgConnection,
+    id: i64,
+    before: &str,
+    after: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO message_versions (message_id, body, replaced_at) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(before)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    let change = match after {
+        Some(_) => "UPDATE messages SET body = $2, edited_at = $3 WHERE id = $1",
+        None => "UPDATE messages SET body = coalesce($2, ''), deleted_at = $3 WHERE id = $1",
+    };
+    sqlx::query(change).bind(id).bind(after).bind(now).execute(&mut *tx).await?;
+    Ok(())
 }
 
 /// Deletes one of my messages (shown as "message deleted"; its text kept for moderation).
@@ -432,17 +444,7 @@ pub async fn delete(state: &AppState, me: Uuid, id: i64) -> Result<MessageView, 
     .await?;
     let (conversation, before, deleted_at) = found.ok_or(AppError::NotFound)?;
     if deleted_at.is_none() {
-        sqlx::query("INSERT INTO message_versions (message_id, body, replaced_at) VALUES ($1, $2, $3)")
-            .bind(id)
-            .bind(&before)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE messages SET body = '', deleted_at = $2 WHERE id = $1")
-            .bind(id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        rewrite(&mut tx, id, &before, None, now).await?;
         event(&mut tx, conversation, "deleted", Some(id), me, now).await?;
     }
     tx.commit().await?;

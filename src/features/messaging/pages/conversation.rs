@@ -142,11 +142,13 @@ fn Conversation(v: ConversationView) -> impl IntoView {
             {v.more_before.then(|| view! {
                 <p class="mt-3 text-sm">"Earlier messages are not shown."</p>
             })}
-            <ol role="log" aria-label="Messages" aria-live="polite" class="mt-4 space-y-3">
-                <For each=move || messages.get() key=|m| (m.id, m.edited, m.deleted, m.body.clone()) let:message>
-                    <Message message seen_id/>
-                </For>
-            </ol>
+            <section role="log" aria-label="Messages" aria-live="polite" class="mt-4">
+                <ol class="space-y-3">
+                    <For each=move || messages.get() key=|m| (m.id, m.edited, m.deleted, m.body.clone()) let:message>
+                        <Message message seen_id/>
+                    </For>
+                </ol>
+            </section>
             <Show when=move || messages.with(Vec::is_empty)>
                 <p class="mt-4 rounded-md border border-dashed border-slate-400 p-6 text-center">
                     "No messages yet. Say hello: ask about the item, shipping or anything else."

@@ -61,6 +61,9 @@ pub fn LiveMessages(children: Children) -> impl IntoView {
     let start = Resource::new(stored, |_| get_live_start());
     let live = Live { events, link: RwSignal::new(Link::Off), from: StoredValue::new(None), start };
     provide_context(live);
+    // The connection belongs to this component, not to the effect below: the effect runs
+    // again whenever the count is read again, and its cleanups would close the connection.
+    let owner = Owner::current();
     Effect::new(move |opened: Option<bool>| {
         if opened == Some(true) {
             return true;
@@ -68,7 +71,10 @@ pub fn LiveMessages(children: Children) -> impl IntoView {
         match start.get() {
             Some(Ok(Some(s))) => {
                 live.resume_from(s.last_event);
-                open(live);
+                match &owner {
+                    Some(owner) => owner.with(|| open(live)),
+                    None => open(live),
+                }
                 true
             }
             _ => false,
