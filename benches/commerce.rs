@@ -8,6 +8,7 @@
 //!   as a buyer who comes back to checkout does; both are reported.
 //! - the cart page (`GET /cart`, server-rendered with the member's cart) requests/s with 32
 //!   concurrent clients, one per buyer.
+//!
 //! Needs DATABASE_URL (a scratch database). DURATION (seconds, default 10) sets the cart run;
 //! MEDIA_DIR and SEARCH_INDEX_DIR default to a folder under the system's temporary one.
 
@@ -17,7 +18,8 @@ use leptos::prelude::LeptosOptions;
 use threadr::server::{config::Config, serve, state::AppState};
 use uuid::Uuid;
 
-#[allow(dead_code)]
+// The tests' fake Stripe; this benchmark uses a part of it.
+#[allow(dead_code, unused_imports)]
 #[path = "../tests/it/fake_stripe/mod.rs"]
 mod fake_stripe;
 mod support;

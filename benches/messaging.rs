@@ -121,10 +121,10 @@ fn main() {
                         // The tag of a message someone else sent: "[bench:<sender>:<seq>]".
                         if let Some(start) = block.find("[bench:") {
                             let tag: String = block[start..].chars().take_while(|c| *c != ']').collect();
-                            if !tag.starts_with(&format!("[bench:{n}:")) {
-                                if let Some(t) = sent_at.lock().unwrap().get(&tag) {
-                                    latencies.lock().unwrap().push(at - *t);
-                                }
+                            if !tag.starts_with(&format!("[bench:{n}:"))
+                                && let Some(t) = sent_at.lock().unwrap().get(&tag)
+                            {
+                                latencies.lock().unwrap().push(at - *t);
                             }
                         }
                     }

@@ -384,7 +384,14 @@ pub async fn send(state: &AppState, me: Uuid, conversation: Uuid, text: &Message
 pub async fn edit(state: &AppState, me: Uuid, id: i64, text: &MessageText) -> Result<MessageView, AppError> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let found: Option<(Uuid, String, DateTime<Utc>, Option<DateTime<Utc>>)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Mine {
+        conversation_id: Uuid,
+        body: String,
+        created_at: DateTime<Utc>,
+        deleted_at: Option<DateTime<Utc>>,
+    }
+    let found: Option<Mine> = sqlx::query_as(
         "SELECT conversation_id, body, created_at, deleted_at FROM messages WHERE id = $1 AND sender_id = $2 FOR UPDATE",
     )
     .bind(id)
@@ -392,7 +399,8 @@ pub async fn edit(state: &AppState, me: Uuid, id: i64, text: &MessageText) -> Re
     .fetch_optional(&mut *tx)
     .await?;
     // Someone else's message, or none: the same answer.
-    let (conversation, before, created_at, deleted_at) = found.ok_or(AppError::NotFound)?;
+    let Mine { conversation_id: conversation, body: before, created_at, deleted_at } =
+        found.ok_or(AppError::NotFound)?;
     if deleted_at.is_some() {
         return Err(AppError::invalid("This message was deleted."));
     }
