@@ -127,11 +127,18 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
 /// Resolved once per request however many of the page's server functions ask (the header,
 /// the cart badge, the hearts and the page itself each do).
 pub async fn current_member() -> Result<Option<Member>, AppError> {
-    let Some(scratch) = scratch() else {
-        return resolve(&app_state()?, &session().await?, &origin().await).await;
-    };
+    once_per_request(scratch(), || async { resolve(&app_state()?, &session().await?, &origin().await).await }).await
+}
+
+/// `resolve` once for the request whose scratch this is (every time without one).
+async fn once_per_request<F, Fut>(scratch: Option<Scratch>, resolve: F) -> Result<Option<Member>, AppError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<Member>, AppError>>,
+{
+    let Some(scratch) = scratch else { return resolve().await };
     let cell = scratch.get_or_insert_with(ResolvedMember::default);
-    cell.0.get_or_try_init(|| async { resolve(&app_state()?, &session().await?, &origin().await).await }).await.cloned()
+    cell.0.get_or_try_init(resolve).await.cloned()
 }
 
 /// This request's member, once worked out.
@@ -236,9 +243,7 @@ pub fn origin_of(parts: &Parts) -> Origin {
 async fn member_from_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Member>, AppError> {
     let session = Session::from_request_parts(parts, state).await.map_err(|(_, e)| internal("session missing", e))?;
     let origin = origin_of(parts);
-    let Some(scratch) = Scratch::of(parts) else { return resolve(state, &session, &origin).await };
-    let cell = scratch.get_or_insert_with(ResolvedMember::default);
-    cell.0.get_or_try_init(|| resolve(state, &session, &origin)).await.cloned()
+    once_per_request(Scratch::of(parts), || resolve(state, &session, &origin)).await
 }
 
 impl FromRequestParts<AppState> for Member {

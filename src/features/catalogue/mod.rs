@@ -52,12 +52,6 @@ pub use page_cache::{FRESH_FOR, PageCache};
 #[cfg(feature = "ssr")]
 pub use sellers::AccountApplied;
 
-/// A listing changed outside the catalogue (a sale, a restock): visitors' pages read it again.
-#[cfg(feature = "ssr")]
-pub fn forget_product(state: &crate::server::state::AppState, product: uuid::Uuid) {
-    state.pages.forget(product);
-}
-
 /// `account.updated` from Stripe (billing's webhook hands it over): the seller's account state,
 /// unless a newer one is stored.
 #[cfg(feature = "ssr")]

@@ -78,21 +78,10 @@ pub async fn start(state: &AppState, me: Uuid, about: About) -> Result<Uuid, App
             (buyer, seller, None, Some(order), format!("Order {number}"))
         }
     };
-    let existing: Option<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM conversations
-          WHERE buyer_id = $1 AND seller_id = $2
-            AND (($4::uuid IS NOT NULL AND order_id = $4) OR ($4::uuid IS NULL AND order_id IS NULL AND product_id = $3))",
-    )
-    .bind(buyer)
-    .bind(seller)
-    .bind(product)
-    .bind(order)
-    .fetch_optional(&state.db)
-    .await?;
-    if let Some(id) = existing {
+    if let Some(id) = existing(&state.db, buyer, seller, product, order).await? {
         return Ok(id);
     }
-    let id: Option<Uuid> = sqlx::query_scalar(
+    let inserted: Option<Uuid> = sqlx::query_scalar(
         "INSERT INTO conversations (id, buyer_id, seller_id, product_id, order_id, subject, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
     )
@@ -105,22 +94,37 @@ pub async fn start(state: &AppState, me: Uuid, about: About) -> Result<Uuid, App
     .bind(state.clock.now())
     .fetch_optional(&state.db)
     .await?;
-    match id {
+    match inserted {
         Some(id) => Ok(id),
         // Started at the same moment elsewhere: that one.
-        None => {
-            Box::pin(start(
-                state,
-                me,
-                match order {
-                    Some(_) => About::Order(subject.trim_start_matches("Order ").to_string()),
-                    None => About::Product(product.unwrap_or_default()),
-                },
-            ))
-            .await
-        }
+        None => existing(&state.db, buyer, seller, product, order).await?.ok_or(AppError::NotFound),
     }
 }
+
+/// The conversation of these two about the order, or (without one) about the product.
+async fn existing(
+    db: &PgPool,
+    buyer: Uuid,
+    seller: Uuid,
+    product: Option<Uuid>,
+    order: Option<Uuid>,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM conversations
+          WHERE buyer_id = $1 AND seller_id = $2
+            AND (($4::uuid IS NOT NULL AND order_id = $4) OR ($4::uuid IS NULL AND order_id IS NULL AND product_id = $3))",
+    )
+    .bind(buyer)
+    .bind(seller)
+    .bind(product)
+    .bind(order)
+    .fetch_optional(db)
+    .await
+}
+
+/// A message `x` of conversation `c` that member `$1` has not read.
+const UNREAD_BY_ME: &str = "x.sender_id <> $1 AND x.deleted_at IS NULL
+    AND x.id > CASE WHEN c.buyer_id = $1 THEN c.buyer_read_through ELSE c.seller_read_through END";
 
 #[derive(sqlx::FromRow)]
 struct SummaryRow {
@@ -135,19 +139,17 @@ struct SummaryRow {
 
 /// The member's conversations, the most recent first.
 pub async fn list(db: &PgPool, me: Uuid) -> Result<Vec<ConversationSummary>, AppError> {
-    let rows: Vec<SummaryRow> = sqlx::query_as(
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
         "SELECT c.id, u.display_name AS other_name, c.subject, m.body AS last_text, m.deleted_at IS NOT NULL AS last_deleted,
                 c.last_message_at AS last_at,
-                (SELECT count(*) FROM messages x
-                  WHERE x.conversation_id = c.id AND x.sender_id <> $1 AND x.deleted_at IS NULL
-                    AND x.id > CASE WHEN c.buyer_id = $1 THEN c.buyer_read_through ELSE c.seller_read_through END) AS unread
+                (SELECT count(*) FROM messages x WHERE x.conversation_id = c.id AND {UNREAD_BY_ME}) AS unread
            FROM conversations c
            JOIN users u ON u.id = CASE WHEN c.buyer_id = $1 THEN c.seller_id ELSE c.buyer_id END
            LEFT JOIN LATERAL (SELECT body, deleted_at FROM messages WHERE conversation_id = c.id ORDER BY id DESC LIMIT 1) m ON true
           WHERE $1 IN (c.buyer_id, c.seller_id)
           ORDER BY c.last_message_at DESC NULLS LAST, c.created_at DESC
-          LIMIT 200",
-    )
+          LIMIT 200"
+    ))
     .bind(me)
     .fetch_all(db)
     .await?;
@@ -169,11 +171,10 @@ pub async fn list(db: &PgPool, me: Uuid) -> Result<Vec<ConversationSummary>, App
 
 /// How many messages the member has not read, over all conversations (the header's badge).
 pub async fn unread_total(db: &PgPool, me: Uuid) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar(&format!(
         "SELECT count(*) FROM conversations c JOIN messages x ON x.conversation_id = c.id
-          WHERE $1 IN (c.buyer_id, c.seller_id) AND x.sender_id <> $1 AND x.deleted_at IS NULL
-            AND x.id > CASE WHEN c.buyer_id = $1 THEN c.buyer_read_through ELSE c.seller_read_through END",
-    )
+          WHERE $1 IN (c.buyer_id, c.seller_id) AND {UNREAD_BY_ME}"
+    ))
     .bind(me)
     .fetch_one(db)
     .await?)

@@ -12,16 +12,10 @@ use crate::features::messaging::model::ConversationSummary;
 use crate::ui::form::{BUTTON_SECONDARY, FormError};
 use crate::ui::{loaded, when};
 
-/// Changes whenever a stored live event arrives (typing does not count).
-fn stored_events() -> impl Fn() -> usize + Copy + Send + Sync + 'static {
-    let live = use_live();
-    move || live.map_or(0, |l| l.events.with(|e| e.iter().filter(|e| e.id().is_some()).count()))
-}
-
 #[component]
 pub fn MessagesPage() -> impl IntoView {
-    let version = stored_events();
-    let list = Resource::new(version, |_| get_conversations());
+    let live = use_live();
+    let list = Resource::new(move || live.map_or(0, |l| l.stored_count()), |_| get_conversations());
     view! {
         <Title text="Messages"/>
         <h1 class="text-3xl font-bold">"Messages"</h1>

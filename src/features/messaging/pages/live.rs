@@ -33,6 +33,15 @@ pub struct Live {
 }
 
 impl Live {
+    /// How many stored events (not typing) arrived: what changes unread counts and lists.
+    pub fn stored_count(&self) -> usize {
+        Self::count_stored(self.events)
+    }
+
+    fn count_stored(events: RwSignal<Vec<LiveEvent>>) -> usize {
+        events.with(|e| e.iter().filter(|e| e.id().is_some()).count())
+    }
+
     /// A page read its data up to event `id`: the stream must not start later than that.
     pub fn resume_from(&self, id: i64) {
         self.from.update_value(|from| *from = Some(from.map_or(id, |f| f.min(id))));
@@ -56,9 +65,7 @@ pub fn new_events(live: Live, seen: &mut usize) -> Vec<LiveEvent> {
 #[component]
 pub fn LiveMessages(children: Children) -> impl IntoView {
     let events = RwSignal::new(Vec::<LiveEvent>::new());
-    // Typing does not change the count.
-    let stored = move || events.with(|e| e.iter().filter(|e| e.id().is_some()).count());
-    let start = Resource::new(stored, |_| get_live_start());
+    let start = Resource::new(move || Live::count_stored(events), |_| get_live_start());
     let live = Live { events, link: RwSignal::new(Link::Off), from: StoredValue::new(None), start };
     provide_context(live);
     // The connection belongs to this component, not to the effect below: the effect runs
