@@ -120,7 +120,8 @@ fn main() {
                         let block: String = buffer.drain(..end + 2).collect();
                         // The tag of a message someone else sent: "[bench:<sender>:<seq>]".
                         if let Some(start) = block.find("[bench:") {
-                            let tag: String = block[start..].chars().take_while(|c| *c != ']').collect();
+                            let mut tag: String = block[start..].chars().take_while(|c| *c != ']').collect();
+                            tag.push(']');
                             if !tag.starts_with(&format!("[bench:{n}:"))
                                 && let Some(t) = sent_at.lock().unwrap().get(&tag)
                             {
