@@ -48,6 +48,7 @@ pub fn App() -> impl IntoView {
         <Router>
             // One live connection per page for a signed-in member (messages, the badge).
             <crate::features::messaging::LiveMessages>
+            <crate::features::admin::MaintenanceBanner/>
             <layout::Header/>
             <main id="main" tabindex="-1" class="mx-auto w-full max-w-5xl flex-1 px-4 py-8 focus:outline-none">
                 <Routes fallback=NotFound>
@@ -84,6 +85,17 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account/confirm-email") view=ConfirmEmailChangePage/>
                     <Route path=path!("/admin") view=AdminHomePage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/mail") view=MailboxPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users") view=crate::features::admin::AdminUsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users/:id") view=crate::features::admin::AdminUserPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/audit") view=crate::features::admin::audit::AdminAuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/products") view=crate::features::admin::AdminProductsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/reviews") view=crate::features::admin::AdminReviewsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/webhooks") view=crate::features::admin::AdminWebhooksPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/webhooks/:id") view=crate::features::admin::AdminWebhookPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/emails") view=crate::features::admin::AdminEmailsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/reports") view=crate::features::admin::AdminReportsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/orders") view=crate::features::admin::AdminOrdersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/referrals") view=crate::features::admin::AdminReferralsPage ssr=SsrMode::Async/>
                     <Route path=path!("/letters") view=LettersPage ssr=SsrMode::Async/>
                     <Route path=path!("/letters/new") view=NewLetterPage/>
                     // Async: a letter someone else owns answers 404 before the first byte.

@@ -72,12 +72,53 @@ enum Command {
     },
     /// Print how many letters are in each status (and the oldest last change).
     LettersStats,
-    /// Process stored Stripe webhook events again through the webhook's code path: the ids
-    /// given, and with --failed every event whose processing failed. Exit code 1 if any fails.
-    StripeReplay {
-        ids: Vec<String>,
+    /// Process stored Stripe webhook events again through the webhook's code path: the events
+    /// named with --id, and with --failed-since every event whose processing failed since then.
+    /// Exit code 1 if any fails again.
+    ReplayWebhook {
+        /// A Stripe event id (evt_…); repeat for several.
         #[arg(long)]
-        failed: bool,
+        id: Vec<String>,
+        /// An age (2h, 30m, 7d) or a date (YYYY-MM-DD, UTC): failed events received since then.
+        #[arg(long)]
+        failed_since: Option<String>,
+    },
+    /// Send failed emails again now (their backoff skipped); with --dead, the ones given up on;
+    /// with --id, that one message only.
+    RetryMail {
+        #[arg(long)]
+        dead: bool,
+        #[arg(long)]
+        id: Option<uuid::Uuid>,
+    },
+    /// Clear the sign-in attempt limits (15-minute lockouts) of an email address or an IP
+    /// address, and their per-minute counts in Redis. Audited.
+    RateLimitReset {
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        ip: Option<std::net::IpAddr>,
+    },
+    /// Print connections by state, the longest open transactions, table sizes, the index hit
+    /// ratio and the slowest statements (with pg_stat_statements).
+    DbStats,
+    /// End this database's sessions that have been `idle in transaction` longer than the age.
+    KillIdleTx {
+        /// 5m, 90s, 1h (default 5m).
+        #[arg(long, default_value = "5m")]
+        older_than: String,
+    },
+    /// Dump the database to FILE (pg_dump's custom format) with its row counts in
+    /// FILE.counts.json, taken in the same snapshot.
+    Backup {
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Restore FILE (written by `backup`) over this database in one transaction, then compare
+    /// every table's rows with the backup's counts. Exit code 1 if any differs.
+    Restore {
+        #[arg(long)]
+        from: std::path::PathBuf,
     },
     /// Print X's weighted length of the text on standard input as
     /// {"weighted_length":N,"valid":B} (twitter-text v3 rules).
@@ -119,7 +160,13 @@ pub async fn run() -> ExitCode {
         Command::RevokePremium { email } => premium(config, Premium::Revoke { email }).await,
         Command::ResetStuck { older_than, dry_run } => reset_stuck(config, &older_than, dry_run).await,
         Command::LettersStats => letters_stats(config).await,
-        Command::StripeReplay { ids, failed } => stripe_replay(config, &ids, failed).await,
+        Command::ReplayWebhook { id, failed_since } => replay_webhook(config, &id, failed_since.as_deref()).await,
+        Command::RetryMail { dead, id } => retry_mail(config, dead, id).await,
+        Command::RateLimitReset { email, ip } => rate_limit_reset(config, email.as_deref(), ip).await,
+        Command::DbStats => db_stats(config).await,
+        Command::KillIdleTx { older_than } => kill_idle_tx(config, &older_than).await,
+        Command::Backup { to } => backup(config, &to).await,
+        Command::Restore { from } => restore(config, &from).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -265,19 +312,165 @@ async fn letters_stats(config: Config) -> Result<(), StartupError> {
     Ok(())
 }
 
-async fn stripe_replay(config: Config, ids: &[String], failed: bool) -> Result<(), StartupError> {
-    if ids.is_empty() && !failed {
-        return Err(StartupError::Input("name the events to replay, or pass --failed".into()));
+async fn replay_webhook(config: Config, ids: &[String], failed_since: Option<&str>) -> Result<(), StartupError> {
+    let since = match failed_since {
+        None => None,
+        Some(raw) => Some(since(raw).map_err(|e| StartupError::Input(format!("--failed-since: {e}")))?),
+    };
+    if ids.is_empty() && since.is_none() {
+        return Err(StartupError::Input("name events with --id, or pass --failed-since 24h".into()));
     }
     let pool = db::connect(&config).await?;
     db::migrate(&pool).await?;
-    let (lines, all_ok) = crate::features::billing::admin_cli::replay(&pool, &config, ids, failed)
+    let (lines, all_ok) = crate::features::billing::admin_cli::replay(&pool, &config, ids, since)
         .await
         .map_err(|e| StartupError::Serve(std::io::Error::other(e)))?;
     for line in lines {
         println!("{line}");
     }
     if all_ok { Ok(()) } else { Err(StartupError::Serve(std::io::Error::other("some events failed again"))) }
+}
+
+/// An age before now (2h, 30m, 7d) or a UTC day (YYYY-MM-DD).
+fn since(raw: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d") {
+        return day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).ok_or_else(|| "not a day".into());
+    }
+    let age = crate::features::letters::stuck::parse_age(raw)
+        .map_err(|_| format!("{raw:?} is neither an age like 24h nor a date like 2026-11-01"))?;
+    Ok(chrono::Utc::now() - age)
+}
+
+async fn retry_mail(config: Config, dead: bool, id: Option<uuid::Uuid>) -> Result<(), StartupError> {
+    let pool = db::connect(&config).await?;
+    db::migrate(&pool).await?;
+    let failed = |e: sqlx::Error| StartupError::Serve(std::io::Error::other(e));
+    match id {
+        Some(id) => {
+            if email::retry_one(&pool, id).await.map_err(failed)? {
+                println!("{id}: queued to send again now");
+            } else {
+                return Err(StartupError::Input(format!("{id}: no failed or dead message with this id")));
+            }
+        }
+        None => {
+            let n = email::retry_all(&pool, dead).await.map_err(failed)?;
+            let which = if dead { "dead (given up)" } else { "failed" };
+            println!(
+                "{n} {which} message(s) queued to send again now; a running instance sends them at once, or run `threadr process-mail`"
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn rate_limit_reset(
+    config: Config,
+    email: Option<&str>,
+    ip: Option<std::net::IpAddr>,
+) -> Result<(), StartupError> {
+    if email.is_none() && ip.is_none() {
+        return Err(StartupError::Input("name an --email or an --ip".into()));
+    }
+    let email = match email {
+        Some(raw) => {
+            Some(accounts::EmailAddress::parse(raw).map_err(|e| StartupError::Input(format!("--email: {e}")))?)
+        }
+        None => None,
+    };
+    let pool = db::connect(&config).await?;
+    db::migrate(&pool).await?;
+    let failed = |e: sqlx::Error| StartupError::Serve(std::io::Error::other(e));
+    let mut tx = pool.begin().await.map_err(failed)?;
+    let origin = accounts::audit::Origin::default();
+    let forgotten = accounts::admin_actions::reset_attempt_limits(
+        &mut tx,
+        None,
+        email.as_ref().map(|e| e.as_str()),
+        ip.as_slice(),
+        &origin,
+    )
+    .await
+    .map_err(failed)?;
+    tx.commit().await.map_err(failed)?;
+    let limiter = super::http::rate_limit::RateLimiter::from_config(&config.rate_limit);
+    if let Some(ip) = ip {
+        limiter.reset(&super::http::rate_limit::Key::ip(ip)).await;
+    }
+    if let Some(email) = &email
+        && let Some(user) = accounts::user_by_email(&pool, email.as_str()).await.map_err(failed)?
+    {
+        limiter.reset(&super::http::rate_limit::Key::User(user.id)).await;
+    }
+    let shared = if config.rate_limit.redis_url.is_some() { "; per-minute counts in Redis cleared" } else { "" };
+    println!("{forgotten} recorded sign-in attempt(s) forgotten{shared}");
+    Ok(())
+}
+
+async fn db_stats(config: Config) -> Result<(), StartupError> {
+    let pool = db::connect(&config).await?;
+    let report =
+        super::ops::db_stats::report(&pool).await.map_err(|e| StartupError::Serve(std::io::Error::other(e)))?;
+    print!("{report}");
+    Ok(())
+}
+
+async fn kill_idle_tx(config: Config, older_than: &str) -> Result<(), StartupError> {
+    let age = crate::features::letters::stuck::parse_age(older_than)
+        .map_err(|e| StartupError::Input(format!("--older-than: {e}")))?
+        .to_std()
+        .map_err(|_| StartupError::Input("--older-than is too large".into()))?;
+    let pool = db::connect(&config).await?;
+    let ended = super::ops::db_stats::kill_idle_transactions(&pool, age)
+        .await
+        .map_err(|e| StartupError::Serve(std::io::Error::other(e)))?;
+    for (pid, secs, query) in &ended {
+        println!("ended pid {pid} (idle in transaction for {secs:.0} s): {query}");
+    }
+    println!("{} idle transaction(s) ended", ended.len());
+    Ok(())
+}
+
+fn database_url() -> Result<String, StartupError> {
+    std::env::var("DATABASE_URL").map_err(|_| StartupError::Input("DATABASE_URL is not set".into()))
+}
+
+async fn backup(config: Config, to: &std::path::Path) -> Result<(), StartupError> {
+    let pool = db::connect(&config).await?;
+    let started = std::time::Instant::now();
+    let counts = super::ops::backup::backup(&pool, &database_url()?, to)
+        .await
+        .map_err(|e| StartupError::Serve(std::io::Error::other(e.to_string())))?;
+    let rows: i64 = counts.values().sum();
+    println!(
+        "backed up {} tables ({rows} rows) to {} in {:.1} s; counts in {}",
+        counts.len(),
+        to.display(),
+        started.elapsed().as_secs_f64(),
+        super::ops::backup::counts_path(to).display()
+    );
+    Ok(())
+}
+
+async fn restore(config: Config, from: &std::path::Path) -> Result<(), StartupError> {
+    let pool = db::connect(&config).await?;
+    let (expected, differ) = super::ops::backup::restore(&pool, &database_url()?, from)
+        .await
+        .map_err(|e| StartupError::Serve(std::io::Error::other(e.to_string())))?;
+    if differ.is_empty() {
+        let rows: i64 = expected.values().sum();
+        println!(
+            "restored {} tables ({rows} rows) from {}; every table's row count matches the backup",
+            expected.len(),
+            from.display()
+        );
+        return Ok(());
+    }
+    for (table, want, got) in &differ {
+        let got = got.map(|n| n.to_string()).unwrap_or_else(|| "missing".into());
+        println!("{table}: backup had {want} rows, the database has {got}");
+    }
+    Err(StartupError::Serve(std::io::Error::other(format!("{} table(s) differ from the backup", differ.len()))))
 }
 
 /// "3d 4h", "12m", "40s".

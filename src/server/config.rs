@@ -430,6 +430,27 @@ pub const VARS: &[VarSpec] = &[
         default: Some("30"),
         description: "How long a started checkout holds its items' stock (30–1440 minutes; Stripe's Checkout expires after the same time and allows no less than 30).",
     },
+    VarSpec {
+        name: "MAINTENANCE_MODE",
+        required: false,
+        secret: false,
+        default: None,
+        description: "`true` or `false`: when set, this instance switches maintenance mode on or off for every instance as it starts (unset: the switch in /admin stands). Visitors and members get 503 with the message; admins keep the whole site.",
+    },
+    VarSpec {
+        name: "MAINTENANCE_MESSAGE",
+        required: false,
+        secret: false,
+        default: None,
+        description: "The message pages show during maintenance (at most 500 characters), written with MAINTENANCE_MODE.",
+    },
+    VarSpec {
+        name: "PG_BINDIR",
+        required: false,
+        secret: false,
+        default: None,
+        description: "The folder holding pg_dump and pg_restore for `threadr backup`/`restore` (unset: found on PATH). Use the version of the database server.",
+    },
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -626,6 +647,8 @@ pub struct Config {
     /// This instance's search index folder.
     pub search_index_dir: std::path::PathBuf,
     pub commerce: CommerceConfig,
+    /// MAINTENANCE_MODE / MAINTENANCE_MESSAGE: the switch this instance writes as it starts.
+    pub maintenance: Option<(bool, Option<String>)>,
 }
 
 /// The marketplace's fee and how long a started checkout holds stock.
@@ -756,6 +779,23 @@ impl Config {
             ranged::<i64>(v, 30, 1440, "minutes").map(chrono::Duration::minutes)
         });
         let commerce = fee.zip(stock_hold).map(|(fee, stock_hold)| CommerceConfig { fee, stock_hold });
+        let maintenance_on = match lookup("MAINTENANCE_MODE").map(|v| v.trim().to_ascii_lowercase()) {
+            None => None,
+            Some(v) if v.is_empty() => None,
+            Some(v) => match v.as_str() {
+                "true" | "1" | "on" | "yes" => Some(true),
+                "false" | "0" | "off" | "no" => Some(false),
+                _ => {
+                    errors.push(ConfigError::invalid("MAINTENANCE_MODE", &v, "expected `true` or `false`"));
+                    None
+                }
+            },
+        };
+        let maintenance_message = lookup("MAINTENANCE_MESSAGE").map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        if maintenance_message.as_ref().is_some_and(|m| m.chars().count() > 500) {
+            errors.push(ConfigError::new("MAINTENANCE_MESSAGE", "must be at most 500 characters"));
+        }
+        let maintenance = maintenance_on.map(|on| (on, maintenance_message));
         let search_index_dir = lookup("SEARCH_INDEX_DIR")
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
@@ -798,6 +838,7 @@ impl Config {
                 Some(media),
                 Some(commerce),
             ) if errors.is_empty() => Ok(Config {
+                maintenance,
                 billing,
                 media,
                 commerce,

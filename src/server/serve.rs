@@ -16,6 +16,9 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         .map_err(|e| StartupError::Input(format!("marketplace photo storage: {e}")))?;
     let pool = db::connect(&config).await?;
     db::migrate(&pool).await?;
+    crate::features::admin::apply_startup_switch(&pool, config.maintenance.as_ref())
+        .await
+        .map_err(|e| StartupError::Serve(std::io::Error::other(format!("MAINTENANCE_MODE: {e}"))))?;
     let addr = site.site_addr;
     let listener = TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })?;
     let mail_worker = email::worker_from_config(&config, &pool).map_err(StartupError::Email)?;

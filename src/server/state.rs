@@ -49,6 +49,9 @@ pub struct AppState {
     /// Messaging's fan-out of live notices to this instance's connected pages.
     #[from_ref(skip)]
     pub messaging: crate::features::messaging::Hub,
+    /// This instance's view of the maintenance switch (kept in PostgreSQL for every instance).
+    #[from_ref(skip)]
+    pub maintenance: crate::features::admin::Maintenance,
 }
 
 impl AppState {
@@ -86,6 +89,7 @@ impl AppState {
             pages: Default::default(),
             panels: Default::default(),
             messaging: crate::features::messaging::Hub::new(db.clone()),
+            maintenance: Default::default(),
             search,
             media,
             stripe,

@@ -130,16 +130,18 @@ async fn an_unknown_price_fails_the_event_for_a_retry_and_grants_nothing(pool: P
     assert_eq!(deliver(&app, &payload).await.status(), 500);
     assert_eq!(event_status(&pool, "evt_odd_price").await.unwrap().1, 2);
 
-    // The operator adds the price and replays what failed (`threadr stripe-replay --failed`).
+    // The operator adds the price and replays what failed (`threadr replay-webhook --failed-since 1d`).
     let fixed = stripe_config(&fake.base_url, &[("STRIPE_PRICE_BUSINESS", "price_not_ours")]);
-    let (lines, all_ok) = threadr::features::billing::admin_cli::replay(&pool, &fixed, &[], true).await.unwrap();
+    let (lines, all_ok) =
+        threadr::features::billing::admin_cli::replay(&pool, &fixed, &[], Some(chrono::DateTime::UNIX_EPOCH))
+            .await
+            .unwrap();
     assert!(all_ok, "{lines:?}");
     assert_eq!(lines, ["evt_odd_price: processed: subscription sub_1 stored: business active"]);
     assert_eq!(plan_of(&pool, user, Utc::now()).await, Plan::Business);
-    let (lines, _) =
-        threadr::features::billing::admin_cli::replay(&pool, &fixed, &["evt_odd_price".to_string()], false)
-            .await
-            .unwrap();
+    let (lines, _) = threadr::features::billing::admin_cli::replay(&pool, &fixed, &["evt_odd_price".to_string()], None)
+        .await
+        .unwrap();
     assert_eq!(lines, ["evt_odd_price: already processed; nothing done"]);
 }
 

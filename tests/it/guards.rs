@@ -50,6 +50,8 @@ const PUBLIC: &[&str] = &[
     "commerce/favourite-ids",
     // The header asks on every page: visitors get no live stream (None).
     "messages/live-start",
+    // Every page asks; only admins get the maintenance banner's text.
+    "maintenance-notice",
 ];
 
 /// Endpoints for signed-in users or admins, with arguments that decode (so the guard, not
@@ -198,11 +200,102 @@ const GUARDED: &[(&str, &[(&str, &str)])] = &[
     ("messages/report", &[("message", "1"), ("reason", "spam")]),
     ("messages/email-notices", &[]),
     ("messages/set-email-notices", &[("on", "false")]),
+    ("admin/today", &[]),
+    ("admin/maintenance", &[]),
+    ("admin/maintenance/set", &[("on", "off"), ("message", "")]),
+    ("admin/users", &[("q", ""), ("filter", "")]),
+    ("admin/user", &[("id", ZERO)]),
+    ("admin/users/ban", &[("id", ZERO), ("reason", "spam")]),
+    ("admin/users/unban", &[("id", ZERO)]),
+    ("admin/users/role", &[("id", ZERO), ("role", "member")]),
+    ("admin/users/grant", &[("id", ZERO), ("plan", "pro"), ("until", "2099-01-01")]),
+    ("admin/users/revoke", &[("id", ZERO)]),
+    ("admin/users/reset-limits", &[("id", ZERO)]),
+    ("admin/audit", &[("filter[actor]", "")]),
+    ("admin/products", &[]),
+    ("admin/products/moderate", &[("action", "hide"), ("reason", "x"), ("all_matching", "true")]),
+    ("admin/reviews", &[]),
+    ("admin/reviews/moderate", &[("action", "hide"), ("reason", "x"), ("all_matching", "true")]),
+    ("admin/webhooks", &[]),
+    ("admin/webhook", &[("id", "evt_1")]),
+    ("admin/webhooks/replay", &[("all_failed", "true")]),
+    ("admin/emails", &[]),
+    ("admin/emails/retry", &[("all_dead", "true")]),
+    ("admin/emails/provider", &[("provider", "")]),
+    ("admin/reports", &[]),
+    ("admin/reports/resolve", &[("message", "1"), ("action", "dismiss")]),
+    ("admin/orders", &[]),
+    ("admin/referrals", &[]),
+];
+
+const ZERO: &str = "00000000-0000-0000-0000-000000000000";
+
+/// The admins' endpoints: a member gets 403, and an admin who has not entered the portal key
+/// is asked for it (403 `step_up_required`).
+const ADMIN_ONLY: &[&str] = &[
+    "mail/list",
+    "mail/get",
+    "mail/test",
+    "mail/retry",
+    "letters/queue",
+    "letters/comment",
+    "letters/review-edit",
+    "letters/approve",
+    "letters/return",
+    "letters/send",
+    "letters/reset-stuck",
+    "admin/commerce/review-hidden",
+    "admin/commerce/refund",
+    "admin/today",
+    "admin/maintenance",
+    "admin/maintenance/set",
+    "admin/users",
+    "admin/user",
+    "admin/users/ban",
+    "admin/users/unban",
+    "admin/users/role",
+    "admin/users/grant",
+    "admin/users/revoke",
+    "admin/users/reset-limits",
+    "admin/audit",
+    "admin/products",
+    "admin/products/moderate",
+    "admin/reviews",
+    "admin/reviews/moderate",
+    "admin/webhooks",
+    "admin/webhook",
+    "admin/webhooks/replay",
+    "admin/emails",
+    "admin/emails/retry",
+    "admin/emails/provider",
+    "admin/reports",
+    "admin/reports/resolve",
+    "admin/orders",
+    "admin/referrals",
+];
+
+/// The admin area's pages and files, walked by visitors, members and admins without the key.
+const ADMIN_PAGES: &[&str] = &[
+    "/admin/users",
+    "/admin/users/00000000-0000-0000-0000-000000000000",
+    "/admin/audit",
+    "/admin/products",
+    "/admin/reviews",
+    "/admin/webhooks",
+    "/admin/webhooks/evt_1",
+    "/admin/emails",
+    "/admin/reports",
+    "/admin/orders",
+    "/admin/referrals",
+    "/admin/letters",
+    "/admin/mail",
+    "/admin/audit.csv",
 ];
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn every_server_function_is_public_on_purpose_or_guarded(pool: PgPool) {
-    let app = TestApp::spawn(pool).await;
+    // Every endpoint from one address within the minute: the per-minute limit must not answer.
+    let app = TestApp::spawn_with(pool, crate::helpers::config_with(&[("REQUESTS_PER_MINUTE", "100000")])).await;
     let registered: Vec<String> = leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _)| path.trim_start_matches("/api/").to_string())
         .collect();
@@ -218,5 +311,42 @@ async fn every_server_function_is_public_on_purpose_or_guarded(pool: PgPool) {
     }
     for (endpoint, _) in GUARDED {
         assert!(registered.iter().any(|r| r == endpoint), "{endpoint} is listed but no longer exists");
+    }
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn admin_endpoints_and_pages_refuse_members_and_ask_admins_for_the_portal_key(pool: PgPool) {
+    use crate::accounts::{PASSWORD, sign_in_cookie, signed_up_and_confirmed};
+    use crate::helpers::config_with;
+    const KEY: &str = "the admin portal key for guards";
+    let config = config_with(&[("ADMIN_PORTAL_KEY", KEY), ("REQUESTS_PER_MINUTE", "100000")]);
+    let app = TestApp::spawn_with(pool.clone(), config).await;
+    let admin = app.sign_in_admin(&pool, "root@guards.test").await;
+    signed_up_and_confirmed(&app, &pool, "member@guards.test").await;
+    let member = sign_in_cookie(&app, "member@guards.test", PASSWORD).await.expect("member signed in");
+    for endpoint in ADMIN_ONLY {
+        let (_, form) =
+            GUARDED.iter().find(|(e, _)| e == endpoint).unwrap_or_else(|| panic!("{endpoint} is in GUARDED"));
+        assert_eq!(app.call(endpoint, form).await.status(), 401, "{endpoint}: a visitor gets 401");
+        assert_eq!(app.call_as(endpoint, form, Some(&member)).await.status(), 403, "{endpoint}: a member gets 403");
+        let res = app.call_as(endpoint, form, Some(&admin)).await;
+        assert_eq!(res.status(), 403, "{endpoint}: an admin without the portal key is asked for it");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["kind"], "step_up_required", "{endpoint}: {body}");
+    }
+    assert_eq!(app.get("/admin").await.status(), 401, "/admin: a visitor gets 401");
+    assert_eq!(app.get_as("/admin", &member).await.status(), 403, "/admin: a member gets 403");
+    let gate = app.get_as("/admin", &admin).await;
+    assert_eq!(gate.status(), 200, "/admin asks an admin for the key");
+    assert!(gate.text().await.unwrap().contains("Open the admin area"), "with the portal key form");
+    for page in ADMIN_PAGES {
+        assert_eq!(app.get(page).await.status(), 401, "{page}: a visitor gets 401");
+        assert_eq!(app.get_as(page, &member).await.status(), 403, "{page}: a member gets 403");
+        let res = app.get_as(page, &admin).await;
+        assert_eq!(res.status(), 403, "{page}: an admin without the portal key gets 403");
+        if !page.ends_with(".csv") {
+            let html = res.text().await.unwrap();
+            assert!(html.contains("admin portal key"), "{page} asks for the portal key");
+        }
     }
 }

@@ -4,6 +4,9 @@
 mod account_settings;
 mod accounts;
 mod addresses;
+mod admin_area;
+mod admin_moderation;
+mod admin_queues;
 mod admin_step_up;
 mod ai_providers;
 mod assistant;
@@ -17,6 +20,7 @@ mod catalogue_page_cache;
 mod catalogue_photos;
 mod catalogue_sellers;
 mod cli;
+mod cli_ops;
 mod commerce_flow;
 mod commerce_orders;
 mod commerce_stock;

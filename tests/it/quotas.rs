@@ -153,11 +153,12 @@ async fn grants_make_members_paid_until_they_end_or_are_revoked(pool: PgPool) {
     let line = admin_cli::revoke_premium(&pool, "paid@example.com", now).await.unwrap();
     assert_eq!(line, "paid@example.com: 2 grant(s) ended");
     assert_eq!(quotas::entitlement(&pool, id, now + Duration::seconds(1)).await.unwrap(), Plan::Free);
-    let audited: Vec<String> = sqlx::query_scalar("SELECT event FROM audit_log WHERE user_id = $1 ORDER BY id")
-        .bind(id)
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let audited: Vec<String> =
+        sqlx::query_scalar("SELECT event FROM audit_log WHERE target = 'user:' || $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     assert_eq!(audited, ["premium_granted", "premium_granted", "premium_revoked"]);
 
     let bad = admin_cli::grant_premium(&pool, "nobody@example.com", 30, None, now).await.unwrap_err();

@@ -44,8 +44,8 @@ pub async fn credentials(pool: &PgPool, email: &str) -> Result<Option<(Uuid, Opt
     sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1").bind(email).fetch_optional(pool).await
 }
 
-pub async fn current_user(pool: &PgPool, id: Uuid) -> Result<Option<CurrentUser>, sqlx::Error> {
-    sqlx::query_as(&format!("{CURRENT_USER} WHERE id = $1")).bind(id).fetch_optional(pool).await
+pub async fn current_user<'e>(db: impl sqlx::PgExecutor<'e>, id: Uuid) -> Result<Option<CurrentUser>, sqlx::Error> {
+    sqlx::query_as(&format!("{CURRENT_USER} WHERE id = $1")).bind(id).fetch_optional(db).await
 }
 
 /// A session's user and whether the session entered the admin portal key.
@@ -71,7 +71,7 @@ pub async fn session_user(
          SELECT u.id, u.email::text, u.display_name, u.role, u.email_verified_at IS NOT NULL,
                 s.stepped_up_at IS NOT NULL
            FROM users u JOIN user_sessions s ON s.user_id = u.id
-          WHERE u.id = $1 AND u.session_epoch = $2 AND s.id = $3 AND u.deleted_at IS NULL",
+          WHERE u.id = $1 AND u.session_epoch = $2 AND s.id = $3 AND u.deleted_at IS NULL AND u.banned_at IS NULL",
     )
     .bind(id)
     .bind(epoch)
@@ -105,8 +105,12 @@ pub async fn mark_stepped_up(pool: &PgPool, row: Uuid) -> Result<(), sqlx::Error
     Ok(())
 }
 
-pub async fn session_epoch(pool: &PgPool, id: Uuid) -> Result<i32, sqlx::Error> {
-    sqlx::query_scalar("SELECT session_epoch FROM users WHERE id = $1").bind(id).fetch_one(pool).await
+/// The user's session epoch, and whether the account is suspended.
+pub async fn session_epoch(pool: &PgPool, id: Uuid) -> Result<(i32, bool), sqlx::Error> {
+    sqlx::query_as("SELECT session_epoch, banned_at IS NOT NULL FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await
 }
 
 /// Ends every session of the user (they carry the old epoch, and their rows go).

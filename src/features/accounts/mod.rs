@@ -11,6 +11,8 @@ mod sign_in_methods;
 mod step_up;
 
 #[cfg(feature = "ssr")]
+pub mod admin_actions;
+#[cfg(feature = "ssr")]
 mod admin_cli;
 #[cfg(feature = "ssr")]
 pub mod audit;

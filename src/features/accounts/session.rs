@@ -79,14 +79,19 @@ pub async fn session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>().await.map_err(|e| internal("session missing", e))
 }
 
-/// Signs `user` in on this session with a new session id (no session fixation).
+/// Signs `user` in on this session with a new session id (no session fixation); a suspended
+/// account is refused with [`super::admin_actions::ACCOUNT_SUSPENDED`].
 pub async fn start(session: &Session, user: Uuid) -> Result<(), AppError> {
     start_with(&app_state()?, session, user, &origin().await).await
 }
 
 /// [`start`] for axum handlers, which have the state and the origin at hand.
 pub async fn start_with(state: &AppState, session: &Session, user: Uuid, origin: &Origin) -> Result<(), AppError> {
-    let epoch = db::session_epoch(&state.db, user).await?;
+    let (epoch, banned) = db::session_epoch(&state.db, user).await?;
+    if banned {
+        audit::record(&state.db, "sign_in_refused_banned", Some(user), None, origin, json()).await?;
+        return Err(AppError::invalid(super::admin_actions::ACCOUNT_SUSPENDED));
+    }
     let row = db::insert_session_row(&state.db, user, origin).await?;
     // A session that was signed in as someone else loses its row.
     if let Some(old) = session.get::<Uuid>(SESSION_ROW).await.map_err(read_error)? {

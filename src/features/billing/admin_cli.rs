@@ -1,4 +1,4 @@
-//! `threadr stripe-replay`: processes stored webhook events again through the webhook's own
+//! `threadr replay-webhook`: processes stored webhook events again through the webhook's own
 //! code path (after fixing what made them fail), one line per event for the operator.
 
 use sqlx::PgPool;
@@ -8,20 +8,22 @@ use super::webhook::{self, Deps, Handled};
 use crate::features::email::Mailer;
 use crate::server::config::Config;
 
-/// Replays the events `ids`, or with `failed` every event whose processing failed (oldest
-/// first). Returns one line per event and whether all of them succeeded.
+/// Replays the events `ids`, and with `failed_since` every event received since then whose
+/// processing failed (oldest first). Returns one line per event and whether all succeeded.
 pub async fn replay(
     pool: &PgPool,
     config: &Config,
     ids: &[String],
-    failed: bool,
+    failed_since: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<(Vec<String>, bool), sqlx::Error> {
     let mut ids = ids.to_vec();
-    if failed {
-        let stored: Vec<String> =
-            sqlx::query_scalar("SELECT id FROM stripe_events WHERE status = 'failed' ORDER BY created_at, id")
-                .fetch_all(pool)
-                .await?;
+    if let Some(since) = failed_since {
+        let stored: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM stripe_events WHERE status = 'failed' AND received_at >= $1 ORDER BY created_at, id",
+        )
+        .bind(since)
+        .fetch_all(pool)
+        .await?;
         ids.extend(stored);
     }
     let stripe = StripeHttp::from_config(&config.billing).ok().flatten();

@@ -185,3 +185,33 @@ pub struct Referrals {
     pub commission_total_cents: i64,
     pub commission_bps: u32,
 }
+
+/// One stored Stripe event, as the admin's webhook log lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct WebhookRow {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub error: Option<String>,
+    pub attempts: i32,
+    pub received_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookPage {
+    pub events: Vec<WebhookRow>,
+    pub total: i64,
+    pub page: u32,
+    /// The event types seen, for the type filter.
+    pub kinds: Vec<String>,
+    pub failed: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookDetail {
+    pub event: WebhookRow,
+    /// The payload as Stripe sent it, pretty-printed.
+    pub payload: String,
+}

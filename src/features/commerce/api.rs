@@ -158,11 +158,11 @@ pub async fn admin_refund_order(
     )
     .await?;
     let origin = crate::features::accounts::session::origin().await;
-    crate::features::accounts::audit::record(
+    crate::features::accounts::audit::admin_action(
         &state.db,
         "order_refunded",
-        Some(admin.user().id),
-        Some(&admin.user().email),
+        Some(admin.user()),
+        &format!("order:{number}"),
         &origin,
         serde_json::json!({ "order": number, "amount_cents": amount_cents, "restock": restock, "reason": reason }),
     )
@@ -226,11 +226,11 @@ pub async fn set_review_hidden(review: Uuid, hidden: bool, #[server(default)] re
     super::reviews::set_hidden(&state, review, hidden, &reason).await?;
     let origin = crate::features::accounts::session::origin().await;
     let action = if hidden { "review_hidden" } else { "review_shown" };
-    crate::features::accounts::audit::record(
+    crate::features::accounts::audit::admin_action(
         &state.db,
         action,
-        Some(admin.user().id),
-        Some(&admin.user().email),
+        Some(admin.user()),
+        &format!("review:{review}"),
         &origin,
         serde_json::json!({ "review": review, "reason": reason }),
     )

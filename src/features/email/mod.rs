@@ -14,6 +14,8 @@ pub mod attachments;
 #[cfg(feature = "ssr")]
 pub mod outbox;
 #[cfg(feature = "ssr")]
+pub mod preference;
+#[cfg(feature = "ssr")]
 pub mod providers;
 #[cfg(feature = "ssr")]
 pub mod templates;
@@ -26,9 +28,13 @@ pub use api::{GetMail, ListMail, MailList, RetryMail, SendTestEmail};
 #[cfg(feature = "ssr")]
 pub use attachments::{Attachment, AttachmentError};
 pub use model::{AttachmentInfo, EmailStatus, MailDetail, MailSummary, OutboxStats};
+#[cfg(feature = "ssr")]
+pub use outbox::{retry as retry_one, retry_all};
 pub use pages::{MailPage, MailboxPage};
 #[cfg(feature = "ssr")]
-pub use wiring::{Mailer, attachment_route, html_body_route, providers_from_config, worker_from_config};
+pub use wiring::{
+    Mailer, attachment_route, html_body_route, provider_names, providers_from_config, worker_from_config,
+};
 
 /// The absolute http(s) links in a text body, in order, without repeats.
 pub fn links_in(text: &str) -> Vec<String> {

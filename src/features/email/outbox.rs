@@ -347,6 +347,69 @@ pub async fn retry(pool: &PgPool, id: Uuid) -> Result<bool, sqlx::Error> {
     Ok(result.rows_affected() == 1)
 }
 
+/// Every failed message due again now (its backoff skipped), or with `dead` every message
+/// given up on, from its first attempt. Returns how many.
+pub async fn retry_all(pool: &PgPool, dead: bool) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE email_outbox SET status = 'pending', next_attempt_at = now(), last_error = NULL,
+                attempts = CASE WHEN status = 'dead' THEN 0 ELSE attempts END
+          WHERE status = $1::email_status",
+    )
+    .bind(if dead { "dead" } else { "failed" })
+    .execute(pool)
+    .await?;
+    if result.rows_affected() > 0 {
+        sqlx::query("SELECT pg_notify($1, '')").bind(CHANNEL).execute(pool).await?;
+    }
+    Ok(result.rows_affected())
+}
+
+/// The admin's email queue: newest first, one status or all, recipient or subject containing
+/// `q`, a page of `per_page`. Returns the page and how many match.
+pub async fn queue_page(
+    pool: &PgPool,
+    status: Option<EmailStatus>,
+    q: &str,
+    page: u32,
+    per_page: u32,
+) -> Result<(Vec<MailSummary>, i64), sqlx::Error> {
+    let pattern = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let condition = "($1::email_status IS NULL OR status = $1) AND ($2 = '' OR recipient ILIKE $3 OR subject ILIKE $3)";
+    let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM email_outbox WHERE {condition}"))
+        .bind(status)
+        .bind(q)
+        .bind(&pattern)
+        .fetch_one(pool)
+        .await?;
+    let items = sqlx::query_as(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM email_outbox WHERE {condition} ORDER BY created_at DESC, id LIMIT $4 OFFSET $5"
+    ))
+    .bind(status)
+    .bind(q)
+    .bind(&pattern)
+    .bind(i64::from(per_page))
+    .bind(i64::from(page.saturating_sub(1)) * i64::from(per_page))
+    .fetch_all(pool)
+    .await?;
+    Ok((items, total))
+}
+
+/// Failed or dead messages among `ids` made due now (dead ones from their first attempt).
+pub async fn retry_many(pool: &PgPool, ids: &[Uuid]) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE email_outbox SET status = 'pending', next_attempt_at = now(), last_error = NULL,
+                attempts = CASE WHEN status = 'dead' THEN 0 ELSE attempts END
+          WHERE id = ANY($1) AND status IN ('failed', 'dead')",
+    )
+    .bind(ids)
+    .execute(pool)
+    .await?;
+    if result.rows_affected() > 0 {
+        sqlx::query("SELECT pg_notify($1, '')").bind(CHANNEL).execute(pool).await?;
+    }
+    Ok(result.rows_affected())
+}
+
 /// The dev mailbox provider's delivery: idempotent per outbox message.
 pub async fn store_in_dev_mailbox(pool: &PgPool, email: &OutgoingEmail) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;

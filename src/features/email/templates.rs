@@ -416,6 +416,54 @@ impl NewMessage {
 bodies!(NewMessage, MessageHtml = "new_message.html", MessageText = "new_message.txt");
 email!(NewMessage, "new_message", |d| format!("New message from {}", d.sender_name));
 
+/// Tells a seller an admin hid, removed or restored some of their listings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ListingsModerated {
+    pub name: String,
+    /// "hidden", "removed" or "restored".
+    pub action: String,
+    pub reason: String,
+    /// The listings' titles (the first 20).
+    pub titles: Vec<String>,
+    /// How many more beyond `titles`.
+    pub more: i64,
+}
+impl ListingsModerated {
+    fn count(&self) -> i64 {
+        self.titles.len() as i64 + self.more
+    }
+
+    fn noun(&self) -> &'static str {
+        if self.count() == 1 { "listing" } else { "listings" }
+    }
+
+    fn headline(&self) -> String {
+        let what = match self.action.as_str() {
+            "restored" => "back on sale",
+            "removed" => "removed",
+            _ => "taken off sale",
+        };
+        format!("{} {} {what}", self.count(), self.noun())
+    }
+
+    fn explanation(&self) -> String {
+        match self.action.as_str() {
+            "restored" => format!("Threadr's moderators put these {} back on sale:", self.noun()),
+            "removed" => format!(
+                "Threadr's moderators removed these {} from the marketplace for good; they cannot be put back on sale:",
+                self.noun()
+            ),
+            _ => format!(
+                "Threadr's moderators took these {} off sale. Fix what the reason names, then put them back on sale from your listings:",
+                self.noun()
+            ),
+        }
+    }
+}
+bodies!(ListingsModerated, ModeratedHtml = "listings_moderated.html", ModeratedText = "listings_moderated.txt");
+email!(ListingsModerated, "listings_moderated", |d| format!("Threadr: {}", d.headline()));
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
@@ -562,6 +610,7 @@ pub fn render(template: &str, data: &serde_json::Value, links: &Links) -> Result
         OrderDelivered::TEMPLATE => render_as::<OrderDelivered>(data, links),
         OrderRefunded::TEMPLATE => render_as::<OrderRefunded>(data, links),
         NewMessage::TEMPLATE => render_as::<NewMessage>(data, links),
+        ListingsModerated::TEMPLATE => render_as::<ListingsModerated>(data, links),
         Alert::TEMPLATE => render_as::<Alert>(data, links),
         LetterUpdate::TEMPLATE => render_as::<LetterUpdate>(data, links),
         LetterDelivery::TEMPLATE => render_as::<LetterDelivery>(data, links),
@@ -628,6 +677,10 @@ mod tests {
             (
                 "new_message",
                 json!({ "name": "Ada", "sender_name": "Bob", "preview": "Is it still available?", "conversation_id": "c-9" }),
+            ),
+            (
+                "listings_moderated",
+                json!({ "name": "Sal", "action": "hidden", "reason": "Counterfeit <brand>", "titles": ["Oak desk"], "more": 2 }),
             ),
             (
                 "alert",

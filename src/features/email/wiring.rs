@@ -99,6 +99,21 @@ pub fn providers_from_config(config: &Config, pool: &PgPool) -> Result<Vec<Arc<d
     Ok(providers)
 }
 
+/// The names of the providers `providers_from_config` builds, in the same order.
+pub fn provider_names(config: &Config) -> Vec<String> {
+    let mut names = Vec::new();
+    if config.email.resend_api_key.is_some() {
+        names.push(super::providers::http_api::NAME.to_string());
+    }
+    if config.email.smtp_url.is_some() {
+        names.push(super::providers::smtp::NAME.to_string());
+    }
+    if names.is_empty() {
+        names.push("dev-mailbox".to_string());
+    }
+    names
+}
+
 pub fn worker_from_config(config: &Config, pool: &PgPool) -> Result<Arc<Worker>, String> {
     let providers = providers_from_config(config, pool)?;
     let worker_config = WorkerConfig {

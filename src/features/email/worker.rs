@@ -61,13 +61,16 @@ impl std::ops::AddAssign for Report {
 pub struct Worker {
     pool: PgPool,
     providers: Vec<Arc<dyn EmailProvider>>,
+    /// The provider an admin prefers (tried first), switched at run time.
+    preference: super::preference::Preference,
     from: String,
     config: WorkerConfig,
 }
 
 impl Worker {
     pub fn new(pool: PgPool, providers: Vec<Arc<dyn EmailProvider>>, from: String, config: WorkerConfig) -> Self {
-        Self { pool, providers, from, config }
+        let preference = super::preference::Preference::new(pool.clone());
+        Self { pool, providers, preference, from, config }
     }
 
     /// Sends everything that is due now, with `concurrency` loops, and returns the totals.
@@ -183,7 +186,8 @@ impl Worker {
             attachments,
         };
         let mut errors = Vec::new();
-        for provider in &self.providers {
+        let preferred = self.preference.current().await;
+        for provider in &super::preference::ordered(&self.providers, preferred.as_deref()) {
             match provider.send(&email).await {
                 Ok(()) => {
                     return match outbox::mark_sent(&self.pool, message, provider.name()).await {

@@ -460,6 +460,21 @@ pub async fn delete(state: &AppState, me: Uuid, id: i64) -> Result<MessageView, 
     message(state, me, id).await
 }
 
+/// An admin deletes a reported message inside their transaction: shown as "message deleted"
+/// to both members (live), its text kept in its versions. Nothing when it is already deleted.
+pub async fn moderator_delete(tx: &mut PgConnection, id: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    let found: Option<(Uuid, Uuid, String, Option<DateTime<Utc>>)> =
+        sqlx::query_as("SELECT conversation_id, sender_id, body, deleted_at FROM messages WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some((conversation, sender, before, None)) = found {
+        rewrite(tx, id, &before, None, now).await?;
+        event(tx, conversation, "deleted", Some(id), sender, now).await?;
+    }
+    Ok(())
+}
+
 /// Marks everything up to `through` read by me (never backwards).
 pub async fn mark_read(state: &AppState, me: Uuid, conversation: Uuid, through: i64) -> Result<(), AppError> {
     let seat = seat(&state.db, me, conversation).await?;

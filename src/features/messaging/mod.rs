@@ -26,6 +26,8 @@ pub use api::{
 pub use pages::{ConversationPage, Link, Live, LiveMessages, MessageButton, MessagesBadge, MessagesPage, use_live};
 
 #[cfg(feature = "ssr")]
+pub use conversations::moderator_delete;
+#[cfg(feature = "ssr")]
 pub use live::Hub;
 
 /// The live stream's route.

@@ -2,7 +2,8 @@
 //! fills entitlements. Both are audited.
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
 
 use super::{entitlement, model::Plan};
 use crate::features::accounts::{self, audit};
@@ -34,26 +35,66 @@ pub async fn grant_premium(
     let user = find(pool, email).await?;
     let ends_at = now + Duration::days(i64::from(days));
     let mut tx = pool.begin().await?;
-    entitlement::grant(&mut *tx, user.id, plan, (now, ends_at), "granted with threadr grant-premium").await?;
-    let detail = serde_json::json!({ "plan": plan.as_str(), "days": days, "ends_at": ends_at, "by": "cli" });
-    audit::record(&mut *tx, "premium_granted", Some(user.id), Some(&user.email), &audit::Origin::default(), detail)
-        .await?;
+    let line = grant_until(&mut tx, None, user.id, plan, now, ends_at, &audit::Origin::default()).await?;
     tx.commit().await?;
-    Ok(format!("{} has {} until {}", user.email, plan.label(), ends_at.format("%Y-%m-%d %H:%M UTC")))
+    Ok(line)
+}
+
+/// Grants `plan` to `user` from `now` until `ends_at`, audited as done by `admin` (None: the
+/// command line).
+pub async fn grant_until(
+    conn: &mut PgConnection,
+    admin: Option<&accounts::CurrentUser>,
+    user: Uuid,
+    plan: Plan,
+    now: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    origin: &audit::Origin,
+) -> Result<String, GrantError> {
+    let email: String = sqlx::query_scalar("SELECT email::text FROM users WHERE id = $1")
+        .bind(user)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| GrantError::Invalid("no such account".into()))?;
+    let by = if admin.is_some() { "admin" } else { "cli" };
+    let note = if admin.is_some() { "granted in the admin area" } else { "granted with threadr grant-premium" };
+    entitlement::grant(&mut *conn, user, plan, (now, ends_at), note).await?;
+    let days = (ends_at - now).num_days();
+    let detail =
+        serde_json::json!({ "plan": plan.as_str(), "days": days, "ends_at": ends_at, "email": email, "by": by });
+    audit::admin_action(&mut *conn, "premium_granted", admin, &format!("user:{user}"), origin, detail).await?;
+    Ok(format!("{email} has {} until {}", plan.label(), ends_at.format("%Y-%m-%d %H:%M UTC")))
 }
 
 /// Ends the member's admin grants now.
 pub async fn revoke_premium(pool: &PgPool, email: &str, now: DateTime<Utc>) -> Result<String, GrantError> {
     let user = find(pool, email).await?;
     let mut tx = pool.begin().await?;
-    let ended = entitlement::revoke_grants(&mut *tx, user.id, now).await?;
-    let detail = serde_json::json!({ "grants_ended": ended, "by": "cli" });
-    audit::record(&mut *tx, "premium_revoked", Some(user.id), Some(&user.email), &audit::Origin::default(), detail)
-        .await?;
+    let line = revoke_for(&mut tx, None, user.id, now, &audit::Origin::default()).await?;
     tx.commit().await?;
+    Ok(line)
+}
+
+/// Ends `user`'s admin grants now, audited as done by `admin` (None: the command line).
+pub async fn revoke_for(
+    conn: &mut PgConnection,
+    admin: Option<&accounts::CurrentUser>,
+    user: Uuid,
+    now: DateTime<Utc>,
+    origin: &audit::Origin,
+) -> Result<String, GrantError> {
+    let email: String = sqlx::query_scalar("SELECT email::text FROM users WHERE id = $1")
+        .bind(user)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| GrantError::Invalid("no such account".into()))?;
+    let ended = entitlement::revoke_grants(&mut *conn, user, now).await?;
+    let by = if admin.is_some() { "admin" } else { "cli" };
+    let detail = serde_json::json!({ "grants_ended": ended, "email": email, "by": by });
+    audit::admin_action(&mut *conn, "premium_revoked", admin, &format!("user:{user}"), origin, detail).await?;
     Ok(match ended {
-        0 => format!("{} had no grant in force; nothing changed", user.email),
-        n => format!("{}: {n} grant(s) ended", user.email),
+        0 => format!("{email} had no grant in force; nothing changed"),
+        n => format!("{email}: {n} grant(s) ended"),
     })
 }
 

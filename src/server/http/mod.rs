@@ -82,10 +82,13 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::features::catalogue::routes())
         .merge(crate::features::commerce::routes())
         .merge(crate::features::messaging::routes())
+        .merge(crate::features::admin::routes())
         .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), assets::pkg_service(&state.leptos_options))
         .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, fallback_shell))
         .layer(axum::middleware::from_fn_with_state(state.rate_limiter.clone(), rate_limit::limit_server_functions))
+        // Inside the sessions layer: admins pass the gate.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::features::admin::maintenance_gate))
         .layer(sessions(&state))
         .layer(axum::middleware::from_fn({
             let secure = state.config.public_url_is_https();

@@ -144,7 +144,10 @@ async fn sign_in(state: &AppState, session: &Session, query: &str, origin: &Orig
     let code = param("code").filter(|c| !c.is_empty()).ok_or_else(|| Refusal::failed("no_code", "no code"))?;
     let identity = google.identify(code, pending, state.clock.clone()).await?;
     let (user, email) = account::resolve(state, &identity, origin).await?;
-    session::start_with(state, session, user, origin).await.map_err(Refusal::internal)?;
+    session::start_with(state, session, user, origin).await.map_err(|e| match e {
+        crate::error::AppError::Invalid { .. } => Refusal::failed("account_suspended", "the account is suspended"),
+        e => Refusal::internal(e),
+    })?;
     audit::record(&state.db, "sign_in", Some(user), Some(&email), origin, json!({ "method": "google" })).await?;
     Ok(())
 }

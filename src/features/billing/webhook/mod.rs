@@ -5,6 +5,7 @@
 //! with the event in `stripe_events` for the admin area to show and replay through [`run`].
 
 mod event;
+pub mod log;
 mod payments;
 mod process;
 pub mod signature;
@@ -95,7 +96,7 @@ pub async fn ingest(state: &AppState, event: &Event) -> Result<Handled, IngestEr
 }
 
 /// Processes the stored event `id` unless it was processed already: the admin area's (and
-/// `threadr stripe-replay`'s) replay of a failed event goes through here.
+/// `threadr replay-webhook`'s) replay of a failed event goes through here.
 pub async fn run(state: &AppState, id: &str) -> Result<Handled, IngestError> {
     run_with(&state.db, &deps(state), id).await
 }

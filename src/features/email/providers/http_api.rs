@@ -7,7 +7,7 @@ use url::Url;
 
 use super::{EmailProvider, OutgoingEmail, ProviderError};
 
-const NAME: &str = "http-api";
+pub const NAME: &str = "http-api";
 
 /// An HTTP email API in the style of Resend: `POST {base}/emails` with a bearer key.
 /// The outbox id goes in `Idempotency-Key`, so a send retried after a crash is not

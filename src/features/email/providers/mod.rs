@@ -2,8 +2,8 @@
 //! one trait so the worker can fall back from one to the next.
 
 mod dev_mailbox;
-mod http_api;
-mod smtp;
+pub mod http_api;
+pub mod smtp;
 
 pub use dev_mailbox::DevMailbox;
 pub use http_api::HttpApi;

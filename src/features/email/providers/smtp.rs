@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::{EmailProvider, OutgoingEmail, ProviderError};
 
-const NAME: &str = "smtp";
+pub const NAME: &str = "smtp";
 
 /// SMTP through lettre: `smtp://host:port` (plain or STARTTLS with `?tls=required`),
 /// `smtps://host:port` (TLS), credentials in the URL. Connections are pooled.

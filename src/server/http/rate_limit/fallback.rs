@@ -33,6 +33,11 @@ impl<P: LimitStore> Fallback<P> {
         Self { primary: Arc::new(primary), backup, health: Arc::new(health) }
     }
 
+    /// The shared store this falls back from.
+    pub fn primary(&self) -> &P {
+        &self.primary
+    }
+
     /// Counts one request for `key` and says whether it may go ahead.
     pub async fn check(&self, key: &Key) -> Decision {
         if !self.health.down.load(Ordering::SeqCst) {

@@ -49,6 +49,17 @@ impl RateLimiter {
         Self(Arc::new(backend))
     }
 
+    /// Forgets `key`'s count in Redis (an admin's "reset rate limits"). A count kept in this
+    /// process cannot be cleared one key at a time (governor has no such call); it empties
+    /// itself within the minute.
+    pub async fn reset(&self, key: &Key) {
+        if let Backend::Shared(shared) = &*self.0
+            && let Err(e) = shared.primary().reset(key).await
+        {
+            tracing::warn!(error = %e, "could not clear a per-minute count in Redis");
+        }
+    }
+
     /// Counts one request for `key` and says whether it may go ahead.
     pub async fn check(&self, key: &Key) -> Decision {
         match &*self.0 {

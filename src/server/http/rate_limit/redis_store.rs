@@ -125,6 +125,22 @@ impl RedisStore {
         }
     }
 
+    /// Deletes `key`'s counts of this minute and the last.
+    pub async fn reset(&self, key: &Key) -> Result<(), Unavailable> {
+        let (attempt, mut connection) = self.connection().await?;
+        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let window = secs - secs % 60;
+        let keys =
+            [format!("threadr:rpm:{{{key}}}:{window}"), format!("threadr:rpm:{{{key}}}:{}", window.saturating_sub(60))];
+        let mut del = redis::cmd("DEL");
+        del.arg(&keys[..]);
+        match tokio::time::timeout(CALL_TIMEOUT, del.query_async::<i64>(&mut connection)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(self.failed(attempt, CallError::Redis(e))),
+            Err(_) => Err(self.failed(attempt, CallError::TimedOut)),
+        }
+    }
+
     fn failed(&self, attempt: u64, error: CallError) -> Unavailable {
         // A script error is a bug here, not a broken connection; anything else starts afresh.
         if !matches!(&error, CallError::Redis(e) if matches!(e.kind(), ErrorKind::Server(_))) {
