@@ -44,11 +44,14 @@ pub fn ordered(providers: &[Arc<dyn EmailProvider>], preferred: Option<&str>) ->
     ordered
 }
 
+/// The choice last read, and when.
+type Known = Option<(Option<String>, Instant)>;
+
 /// A worker's view of the choice, read again when older than [`FRESH_FOR`].
 #[derive(Clone)]
 pub struct Preference {
     pool: PgPool,
-    known: Arc<Mutex<Option<(Option<String>, Instant)>>>,
+    known: Arc<Mutex<Known>>,
 }
 
 impl Preference {
