@@ -580,6 +580,7 @@ pub const TEMPLATES: &[&str] = &[
     OrderDelivered::TEMPLATE,
     OrderRefunded::TEMPLATE,
     NewMessage::TEMPLATE,
+    ListingsModerated::TEMPLATE,
     Alert::TEMPLATE,
     LetterUpdate::TEMPLATE,
     LetterDelivery::TEMPLATE,
@@ -680,7 +681,7 @@ mod tests {
             ),
             (
                 "listings_moderated",
-                json!({ "name": "Sal", "action": "hidden", "reason": "Counterfeit <brand>", "titles": ["Oak desk"], "more": 2 }),
+                json!({ "name": "Sal", "action": "hidden", "reason": "Counterfeit brand goods", "titles": ["Oak desk"], "more": 2 }),
             ),
             (
                 "alert",
