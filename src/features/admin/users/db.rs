@@ -90,7 +90,19 @@ pub async fn detail(
     .fetch_all(pool)
     .await?;
     let audit = crate::features::admin::audit::about_user(pool, id, 30).await?;
-    Ok(Some(UserDetail { user, banned_reason, plan, grants, sessions, orders, letters, audit, is_me: id == viewer }))
+    let default_until = (now + chrono::Duration::days(30)).format("%Y-%m-%d").to_string();
+    Ok(Some(UserDetail {
+        user,
+        banned_reason,
+        plan,
+        grants,
+        sessions,
+        orders,
+        letters,
+        audit,
+        is_me: id == viewer,
+        default_until,
+    }))
 }
 
 /// The account's email and the addresses its recent sessions came from.

@@ -120,4 +120,7 @@ pub struct UserDetail {
     pub audit: Vec<crate::features::admin::audit::AuditLine>,
     /// Whether this is the admin looking (they cannot suspend or demote themselves).
     pub is_me: bool,
+    /// The grant form's default end day (30 days on), worked out on the server: the browser
+    /// build has no clock of chrono's.
+    pub default_until: String,
 }

@@ -191,7 +191,7 @@ fn Detail(d: UserDetail, actions: Actions) -> impl IntoView {
     let u = d.user.clone();
     let id = u.id;
     let suspended = u.banned_at.is_some();
-    let in_a_month = (chrono::Utc::now() + chrono::Duration::days(30)).format("%Y-%m-%d").to_string();
+    let in_a_month = d.default_until.clone();
     view! {
         <h1 class="mt-2 text-3xl font-bold break-all">{u.email.clone()}</h1>
         <dl class="mt-4 grid max-w-2xl grid-cols-[auto_1fr] gap-x-6 gap-y-1">
