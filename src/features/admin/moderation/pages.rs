@@ -53,6 +53,47 @@ impl Bulk {
     }
 }
 
+/// A page's bulk selection and its apply callback: the selection empties when the filter or
+/// the page changes and after an action succeeds; `act` runs the action on the server
+/// (selected ids, "all matching", the filter) and `version` moves on so the list reloads.
+fn bulk_for<F, Fut>(
+    filter: Memo<F>,
+    page: Memo<u32>,
+    version: RwSignal<u32>,
+    act: impl Fn(String, String, Vec<Uuid>, bool, F) -> Fut + Copy + Send + Sync + 'static,
+) -> (Bulk, Callback<(String, String)>)
+where
+    F: Clone + PartialEq + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<String, AppError>> + 'static,
+{
+    let bulk = Bulk::new();
+    let clear = move || {
+        bulk.selected.set(BTreeSet::new());
+        bulk.all_matching.set(false);
+    };
+    Effect::new(move |_| {
+        filter.track();
+        page.track();
+        clear();
+    });
+    let apply = Callback::new(move |(action, reason): (String, String)| {
+        let ids: Vec<Uuid> = bulk.selected.get_untracked().into_iter().collect();
+        let all = bulk.all_matching.get_untracked();
+        let f = filter.get_untracked();
+        bulk.busy.set(true);
+        leptos::task::spawn_local(async move {
+            let done = act(action, reason, ids, all, f).await;
+            if done.is_ok() {
+                clear();
+                version.update(|v| *v += 1);
+            }
+            bulk.outcome.set(Some(done));
+            bulk.busy.set(false);
+        });
+    });
+    (bulk, apply)
+}
+
 /// What the last bulk action answered; outside the list, so it stays when the list reloads
 /// (or empties).
 #[component]
@@ -114,30 +155,7 @@ pub fn AdminProductsPage() -> impl IntoView {
     let page = Memo::new(move |_| page_param(query.read().get("page")));
     let version = RwSignal::new(0u32);
     let list = Resource::new(move || (filter.get(), page.get(), version.get()), |(f, p, _)| admin_products(f, Some(p)));
-    let bulk = Bulk::new();
-    // A new filter or page starts with nothing selected.
-    Effect::new(move |_| {
-        filter.track();
-        page.track();
-        bulk.selected.set(BTreeSet::new());
-        bulk.all_matching.set(false);
-    });
-    let apply = Callback::new(move |(action, reason): (String, String)| {
-        let ids: Vec<Uuid> = bulk.selected.get_untracked().into_iter().collect();
-        let all = bulk.all_matching.get_untracked();
-        let f = filter.get_untracked();
-        bulk.busy.set(true);
-        leptos::task::spawn_local(async move {
-            let done = admin_moderate_products(action, reason, ids, all, f).await;
-            if done.is_ok() {
-                bulk.selected.set(BTreeSet::new());
-                bulk.all_matching.set(false);
-                version.update(|v| *v += 1);
-            }
-            bulk.outcome.set(Some(done));
-            bulk.busy.set(false);
-        });
-    });
+    let (bulk, apply) = bulk_for(filter, page, version, admin_moderate_products);
     view! {
         <Title text="Listings · Admin"/>
         <AdminNav/>
@@ -251,29 +269,7 @@ pub fn AdminReviewsPage() -> impl IntoView {
     let page = Memo::new(move |_| page_param(query.read().get("page")));
     let version = RwSignal::new(0u32);
     let list = Resource::new(move || (filter.get(), page.get(), version.get()), |(f, p, _)| admin_reviews(f, Some(p)));
-    let bulk = Bulk::new();
-    Effect::new(move |_| {
-        filter.track();
-        page.track();
-        bulk.selected.set(BTreeSet::new());
-        bulk.all_matching.set(false);
-    });
-    let apply = Callback::new(move |(action, reason): (String, String)| {
-        let ids: Vec<Uuid> = bulk.selected.get_untracked().into_iter().collect();
-        let all = bulk.all_matching.get_untracked();
-        let f = filter.get_untracked();
-        bulk.busy.set(true);
-        leptos::task::spawn_local(async move {
-            let done = admin_moderate_reviews(action, reason, ids, all, f).await;
-            if done.is_ok() {
-                bulk.selected.set(BTreeSet::new());
-                bulk.all_matching.set(false);
-                version.update(|v| *v += 1);
-            }
-            bulk.outcome.set(Some(done));
-            bulk.busy.set(false);
-        });
-    });
+    let (bulk, apply) = bulk_for(filter, page, version, admin_moderate_reviews);
     view! {
         <Title text="Reviews · Admin"/>
         <AdminNav/>
