@@ -1,10 +1,13 @@
 // Signs the admin in once and enters the portal key, so journeys that read the dev mailbox
-// reuse that browser state (sign-ins are limited to 5 per account per 15 minutes).
+// reuse that browser state (sign-ins and portal-key entries are each limited to 5 per account
+// per 15 minutes). A second run against the same server (scripts/test runs the maintenance
+// journey alone afterwards) sets E2E_REUSE_ADMIN_STATE and keeps the first run's session.
 import { chromium, expect, type FullConfig } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { ADMIN, ADMIN_STATE, hydrated } from './tests/support';
 
 export default async function globalSetup(config: FullConfig) {
+  if (process.env.E2E_REUSE_ADMIN_STATE && existsSync(ADMIN_STATE)) return;
   const { baseURL, launchOptions } = config.projects[0].use;
   const browser = await chromium.launch(launchOptions);
   const page = await browser.newPage({ baseURL });
