@@ -137,6 +137,11 @@ ensure_redis_server() {
   command -v redis-server >/dev/null || apt_install redis-server
 }
 
+# Debian's haproxy: the load balancer of scripts/cluster and of the cluster tests.
+ensure_haproxy() {
+  command -v haproxy >/dev/null || apt_install haproxy
+}
+
 redis_answers() {
   [ "$(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null)" = PONG ]
 }

@@ -1,6 +1,7 @@
 // The admin area: an admin bulk-hides three listings a filter finds (their seller is told),
-// replays a failed Stripe webhook, sends a dead email again, suspends and restores a member,
-// and reads the audit log; every admin page gets an axe scan (the phone project at 390 px).
+// replays a failed Stripe webhook, sees the alert that eleven more failures raise (and its
+// email), reads every analytics chart as a table, sends a dead email again, suspends and
+// restores a member, and reads the audit log; every admin page gets an axe scan (the phone project at 390 px).
 // Maintenance mode is its own test, tagged @maintenance: scripts/test runs it alone after the
 // other journeys, since it closes the site to everyone but admins.
 import { createHmac } from 'node:crypto';
@@ -52,7 +53,7 @@ async function scanBothWays(page: Page, path: string, heading: string) {
 }
 
 test('an admin moderates listings in bulk, replays a webhook, resends an email and suspends a member', async ({ browser }, info) => {
-  test.setTimeout(150_000);
+  test.setTimeout(210_000);
   const word = `Zebrawood${info.project.name}${Date.now() % 100000}`;
   const shop = await openShop(browser, info.project.name, [`${word} stool`, `${word} shelf`, `${word} bench`, 'Plain pine box']);
   const admin = await browser.newContext({ storageState: ADMIN_STATE });
@@ -94,6 +95,44 @@ test('an admin moderates listings in bulk, replays a webhook, resends an email a
   await noSeriousViolations(page);
   await page.getByRole('button', { name: 'Replay this event' }).click();
   await expect(page.getByRole('status').filter({ hasText: `${eventId}: failed again` })).toBeVisible();
+
+  // Eleven more failing events raise the webhook alert: admins see it and get its email.
+  for (let i = 0; i < 11; i++) {
+    expect(await sendWebhook(page, `${eventId}_${i}`, 'customer.subscription.created', { id: 'sub_broken', object: 'subscription' })).toBe(500);
+  }
+  await page.goto('/admin');
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Check alerts now' }).click();
+  await expect(page.getByRole('status').filter({ hasText: /^Checked: / })).toBeVisible();
+  await expect(page.getByRole('list', { name: 'Open alerts' })).toContainText('More than 10 Stripe webhook failures in 15 minutes');
+  await noSeriousViolations(page);
+  await page.goto('/admin/mail');
+  await hydrated(page);
+  await expect(page.getByRole('link', { name: /\[Threadr Critical\] More than 10 Stripe webhook failures/ }).first()).toBeVisible();
+  await scanBothWays(page, '/admin/alerts', 'Alert history');
+  await expect(page.getByRole('cell', { name: 'More than 10 Stripe webhook failures in 15 minutes' }).first()).toBeVisible();
+
+  // Analytics: every chart comes with its figures as a table and as CSV.
+  await scanBothWays(page, '/admin/analytics', 'Analytics');
+  const charts = page.getByRole('figure');
+  const count = await charts.count();
+  expect(count).toBeGreaterThanOrEqual(10);
+  for (let i = 0; i < count; i++) {
+    const chart = charts.nth(i);
+    await expect(chart.getByRole('img')).toBeVisible();
+    await chart.getByText(/ as a table$/).click();
+    await expect(chart.getByRole('table')).toBeVisible();
+    await expect(chart.getByRole('link', { name: /^Download .+ as CSV$/ })).toBeVisible();
+  }
+  await noSeriousViolations(page);
+  await page.getByRole('link', { name: 'Last 7 days' }).click();
+  await expect(page).toHaveURL(/days=7/);
+  const signUps = page.getByRole('figure', { name: 'Sign-ups and new paying members' });
+  await signUps.getByText(/ as a table$/).click();
+  await expect(signUps.getByRole('table').getByRole('row')).toHaveCount(8);
+  const csv = await page.request.get('/admin/analytics.csv?chart=members&days=7');
+  expect(csv.status()).toBe(200);
+  expect((await csv.text()).split('\n')[0]).toBe('day,New paying members (count),Sign-ups (count)');
 
   // The message given up on (scripts/test left one per project) is sent again.
   await scanBothWays(page, '/admin/emails?status=dead', 'Email queue');

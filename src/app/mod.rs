@@ -88,6 +88,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/users") view=crate::features::admin::AdminUsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users/:id") view=crate::features::admin::AdminUserPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=crate::features::admin::audit::AdminAuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/analytics") view=crate::features::admin::analytics::AdminAnalyticsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/alerts") view=crate::features::admin::alerts::AdminAlertsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/products") view=crate::features::admin::AdminProductsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/reviews") view=crate::features::admin::AdminReviewsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/webhooks") view=crate::features::admin::AdminWebhooksPage ssr=SsrMode::Async/>

@@ -29,11 +29,20 @@ pub fn offline_writer() -> ai::OfflineWriter {
     })
 }
 
+/// The features' gauges `/metrics` shows, read at scrape time (queue depths and ages).
+#[cfg(feature = "ssr")]
+pub async fn record_ops_gauges(state: &crate::server::state::AppState) -> Result<(), sqlx::Error> {
+    admin::ops_metrics::record(&state.db).await
+}
+
 /// The features' background tasks (search, view counts, photo sweeps, marketplace money).
 #[cfg(feature = "ssr")]
 pub fn spawn_background(state: crate::server::state::AppState) -> Vec<tokio::task::JoinHandle<()>> {
     let mut tasks = catalogue::spawn_background(state.clone());
     tasks.push(commerce::spawn_background(state.clone()));
-    tasks.extend(messaging::spawn_background(state));
+    tasks.extend(messaging::spawn_background(state.clone()));
+    tasks.push(tokio::spawn(admin::analytics::job::run(state.clone())));
+    let thresholds = admin::alerts::thresholds(&state.config);
+    tasks.push(tokio::spawn(admin::alerts::evaluate::run(state, thresholds)));
     tasks
 }

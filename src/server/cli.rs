@@ -102,6 +102,13 @@ enum Command {
     /// Print connections by state, the longest open transactions, table sizes, the index hit
     /// ratio and the slowest statements (with pg_stat_statements).
     DbStats,
+    /// Print the open alerts, the latest episodes and each rule's threshold. With --evaluate,
+    /// run the rules first (as the server does each minute; admins are mailed on a change).
+    /// Exit code 1 while an alert is open.
+    Alerts {
+        #[arg(long)]
+        evaluate: bool,
+    },
     /// End this database's sessions that have been `idle in transaction` longer than the age.
     KillIdleTx {
         /// 5m, 90s, 1h (default 5m).
@@ -147,6 +154,9 @@ pub async fn run() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Before the logs (whose error events it reports); kept until the command ends, when
+    // dropping it sends what is queued.
+    let _sentry = super::observe::reports::init(config.sentry.as_ref());
     let sink = if matches!(command, Command::Serve) { telemetry::Sink::Stdout } else { telemetry::Sink::Stderr };
     telemetry::init(config.log_format, &config.log_filter, sink);
     let result = match command {
@@ -164,6 +174,7 @@ pub async fn run() -> ExitCode {
         Command::RetryMail { dead, id } => retry_mail(config, dead, id).await,
         Command::RateLimitReset { email, ip } => rate_limit_reset(config, email.as_deref(), ip).await,
         Command::DbStats => db_stats(config).await,
+        Command::Alerts { evaluate } => alerts(config, evaluate).await,
         Command::KillIdleTx { older_than } => kill_idle_tx(config, &older_than).await,
         Command::Backup { to } => backup(config, &to).await,
         Command::Restore { from } => restore(config, &from).await,
@@ -413,6 +424,18 @@ async fn db_stats(config: Config) -> Result<(), StartupError> {
         super::ops::db_stats::report(&pool).await.map_err(|e| StartupError::Serve(std::io::Error::other(e)))?;
     print!("{report}");
     Ok(())
+}
+
+async fn alerts(config: Config, evaluate: bool) -> Result<(), StartupError> {
+    crate::features::admin::alerts::Thresholds::parse(&config.alert_thresholds)
+        .map_err(|e| StartupError::Input(format!("ALERT_THRESHOLDS: {e}")))?;
+    let pool = db::connect(&config).await?;
+    db::migrate(&pool).await?;
+    let (lines, open) = crate::features::admin::alerts::cli_report(&pool, &config, evaluate)
+        .await
+        .map_err(|e| StartupError::Serve(std::io::Error::other(e.to_string())))?;
+    print!("{lines}");
+    if open == 0 { Ok(()) } else { Err(StartupError::Serve(std::io::Error::other(format!("{open} alert(s) open")))) }
 }
 
 async fn kill_idle_tx(config: Config, older_than: &str) -> Result<(), StartupError> {

@@ -340,6 +340,41 @@ pub const VARS: &[VarSpec] = &[
         description: "Address and port the server listens on (overrides `Leptos.toml`).",
     },
     VarSpec {
+        name: "LEPTOS_SITE_ROOT",
+        required: false,
+        secret: false,
+        default: Some("site"),
+        description: "The site folder (the wasm, JS, CSS and public files cargo-leptos built). Default: `target/site` when a Leptos.toml is in the working directory (the source tree), else `site/` in the working directory, else `site/` next to the binary.",
+    },
+    VarSpec {
+        name: "LEPTOS_SITE_PKG_DIR",
+        required: false,
+        secret: false,
+        default: Some("pkg"),
+        description: "The site's asset folder, served at `/{LEPTOS_SITE_PKG_DIR}`.",
+    },
+    VarSpec {
+        name: "LEPTOS_OUTPUT_NAME",
+        required: false,
+        secret: false,
+        default: Some("threadr"),
+        description: "Base name of the built wasm, JS and CSS files.",
+    },
+    VarSpec {
+        name: "LEPTOS_HASH_FILES",
+        required: false,
+        secret: false,
+        default: Some("true"),
+        description: "`true`: the assets carry content hashes in their names, read from the hash file; `false`: plain names (debug binaries without a site build).",
+    },
+    VarSpec {
+        name: "LEPTOS_HASH_FILE_NAME",
+        required: false,
+        secret: false,
+        default: Some("hash.txt"),
+        description: "The hash file cargo-leptos writes next to the binary; looked for next to the binary, then in the site folder (an absolute path is used as it is).",
+    },
+    VarSpec {
         name: "TRANSCRIBE_BASE_URL",
         required: false,
         secret: false,
@@ -443,6 +478,34 @@ pub const VARS: &[VarSpec] = &[
         secret: false,
         default: None,
         description: "The message pages show during maintenance (at most 500 characters), written with MAINTENANCE_MODE.",
+    },
+    VarSpec {
+        name: "ALERT_THRESHOLDS",
+        required: false,
+        secret: false,
+        default: None,
+        description: "Alert thresholds over the defaults, as name=number pairs: `payment_failure_rate=5,webhook_failures=10,admin_sign_in_failures=5,p95_latency_ms=2000,email_delivery_rate=95,generation_failure_rate=10,ai_request_cost_usd=0.50,db_connection_failures=3` (those are the defaults). An unknown name or a bad number stops the server at start.",
+    },
+    VarSpec {
+        name: "OPS_TOKEN",
+        required: false,
+        secret: true,
+        default: None,
+        description: "Bearer token (16+ characters) for `GET /metrics` and `GET /api/health/detailed` (`Authorization: Bearer …`). Unset: /metrics answers 404 and the detailed health check is for admins only.",
+    },
+    VarSpec {
+        name: "SENTRY_DSN",
+        required: false,
+        secret: true,
+        default: None,
+        description: "Sentry project DSN: errors and panics are reported there (secrets scrubbed). Unset: nothing is sent.",
+    },
+    VarSpec {
+        name: "SENTRY_ENVIRONMENT",
+        required: false,
+        secret: false,
+        default: None,
+        description: "The environment Sentry files events under (unset: APP_ENV, `development` or `production`).",
     },
     VarSpec {
         name: "PG_BINDIR",
@@ -649,6 +712,26 @@ pub struct Config {
     pub commerce: CommerceConfig,
     /// MAINTENANCE_MODE / MAINTENANCE_MESSAGE: the switch this instance writes as it starts.
     pub maintenance: Option<(bool, Option<String>)>,
+    /// ALERT_THRESHOLDS as given (the admin feature reads the pairs; empty: the defaults).
+    pub alert_thresholds: String,
+    /// OPS_TOKEN: the bearer token of `/metrics` and the detailed health check.
+    pub ops_token: Option<String>,
+    /// SENTRY_DSN / SENTRY_ENVIRONMENT: where errors are reported, when set.
+    pub sentry: Option<SentryConfig>,
+}
+
+/// Error reporting to Sentry (`server::observe::reports`).
+#[derive(Clone)]
+pub struct SentryConfig {
+    pub dsn: String,
+    pub environment: String,
+}
+
+impl fmt::Debug for SentryConfig {
+    // The DSN holds the project's key: never printed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SentryConfig").field("environment", &self.environment).finish_non_exhaustive()
+    }
 }
 
 /// The marketplace's fee and how long a started checkout holds stock.
@@ -796,6 +879,32 @@ impl Config {
             errors.push(ConfigError::new("MAINTENANCE_MESSAGE", "must be at most 500 characters"));
         }
         let maintenance = maintenance_on.map(|on| (on, maintenance_message));
+        let ops_token = match lookup("OPS_TOKEN").map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
+            Some(token) if token.chars().count() < 16 => {
+                errors.push(ConfigError::new("OPS_TOKEN", "must be at least 16 characters"));
+                None
+            }
+            token => token,
+        };
+        let sentry = match lookup("SENTRY_DSN").map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
+            None => None,
+            Some(dsn) if dsn.parse::<sentry::types::Dsn>().is_err() => {
+                // The value is a secret: the message does not repeat it.
+                errors
+                    .push(ConfigError::new("SENTRY_DSN", "is not a Sentry DSN like https://key@o0.ingest.sentry.io/0"));
+                None
+            }
+            Some(dsn) => {
+                let environment = lookup("SENTRY_ENVIRONMENT")
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty())
+                    .unwrap_or_else(|| match app_env {
+                        Some(AppEnv::Production) => "production".into(),
+                        _ => "development".into(),
+                    });
+                Some(SentryConfig { dsn, environment })
+            }
+        };
         let search_index_dir = lookup("SEARCH_INDEX_DIR")
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
@@ -838,6 +947,9 @@ impl Config {
                 Some(media),
                 Some(commerce),
             ) if errors.is_empty() => Ok(Config {
+                alert_thresholds: lookup("ALERT_THRESHOLDS").unwrap_or_default(),
+                ops_token,
+                sentry,
                 maintenance,
                 billing,
                 media,

@@ -47,6 +47,7 @@ impl axum::response::IntoResponse for AppError {
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
         if is_unavailable(&error) {
+            super::observe::note_db_failure();
             tracing::warn!(request_id = ?current_request_id(), error = %error, "database unavailable");
             return AppError::Unavailable;
         }

@@ -52,6 +52,9 @@ pub struct AppState {
     /// This instance's view of the maintenance switch (kept in PostgreSQL for every instance).
     #[from_ref(skip)]
     pub maintenance: crate::features::admin::Maintenance,
+    /// Request metrics, the per-minute aggregate for alerts and the Sentry hub requests report to.
+    #[from_ref(skip)]
+    pub observe: crate::server::observe::Observe,
 }
 
 impl AppState {
@@ -90,6 +93,7 @@ impl AppState {
             panels: Default::default(),
             messaging: crate::features::messaging::Hub::new(db.clone()),
             maintenance: Default::default(),
+            observe: crate::server::observe::Observe::new(),
             search,
             media,
             stripe,
@@ -120,6 +124,12 @@ impl AppState {
     /// The same state with another article importer (tests inject resolver and connector).
     pub fn with_importer(self, importer: crate::features::threads::import::Importer) -> Self {
         Self { importer, ..self }
+    }
+
+    /// The same state with another observability handle (tests give an app its own Sentry hub
+    /// or instance id).
+    pub fn with_observe(self, observe: crate::server::observe::Observe) -> Self {
+        Self { observe, ..self }
     }
 
     /// The same state with another time source (tests move time forward with it).

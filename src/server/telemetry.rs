@@ -13,7 +13,8 @@ pub enum Sink {
 /// Structured logs. Safe to call more than once (later calls are ignored).
 pub fn init(format: LogFormat, filter: &str, sink: Sink) {
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let registry = tracing_subscriber::registry().with(filter);
+    // Error events go to Sentry too (when SENTRY_DSN bound a client; a no-op otherwise).
+    let registry = tracing_subscriber::registry().with(filter).with(super::observe::reports::tracing_layer());
     let writer = move || -> Box<dyn std::io::Write> {
         match sink {
             Sink::Stdout => Box::new(std::io::stdout()),

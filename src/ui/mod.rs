@@ -1,5 +1,6 @@
 //! Components shared by every feature.
 
+pub mod chart;
 mod error_page;
 pub mod event_stream;
 mod field;

@@ -17,6 +17,7 @@ const OPERATOR_COMMANDS: &[&str] = &[
     "reset-stuck",
     "rate-limit-reset",
     "db-stats",
+    "alerts",
     "kill-idle-tx",
     "backup",
     "restore",
@@ -258,4 +259,46 @@ async fn backup_then_drop_then_restore_gives_back_every_row(pool: PgPool) {
     assert!(text(&out.stderr).contains("counts.json is missing"), "{}", text(&out.stderr));
     sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&pool).await.unwrap();
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn alerts_prints_the_state_evaluates_on_request_and_exits_1_while_one_is_open(pool: PgPool) {
+    let url = database_url(&pool);
+    let quiet = run(&["alerts"], &[("DATABASE_URL", url.as_str())]);
+    assert!(quiet.status.success(), "{}", text(&quiet.stderr));
+    let report = text(&quiet.stdout);
+    assert!(report.contains("last evaluated: never") && report.contains("open alerts: 0"), "{report}");
+    assert!(
+        report.contains("webhook_failures") && report.contains("More than 10 Stripe webhook failures in 15 minutes"),
+        "{report}"
+    );
+    threadr::features::accounts::create_admin(&pool, "root@example.com", "a long admin secret".into()).await.unwrap();
+    for i in 0..11 {
+        sqlx::query(
+            "INSERT INTO stripe_events (id, type, created_at, payload, status, attempts, last_attempt_at)
+             VALUES ($1, 'invoice.paid', now(), '{}', 'failed', 1, now())",
+        )
+        .bind(format!("evt_{i}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    let open = run(&["alerts", "--evaluate"], &[("DATABASE_URL", url.as_str())]);
+    assert_eq!(open.status.code(), Some(1), "an open alert: {}", text(&open.stderr));
+    let report = text(&open.stdout);
+    assert!(report.contains("evaluated: 1 change(s)") && report.contains("OPEN  webhook_failures"), "{report}");
+    let mailed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM email_outbox WHERE template = 'alert' AND recipient = 'root@example.com'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(mailed, 1);
+    let bad = run(&["alerts"], &[("DATABASE_URL", url.as_str()), ("ALERT_THRESHOLDS", "webhook_failures=lots")]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad.stderr).contains("ALERT_THRESHOLDS: webhook_failures: “lots” is not a number of 0 or more"),
+        "{}",
+        text(&bad.stderr)
+    );
 }

@@ -212,6 +212,10 @@ const GUARDED: &[(&str, &[(&str, &str)])] = &[
     ("admin/users/revoke", &[("id", ZERO)]),
     ("admin/users/reset-limits", &[("id", ZERO)]),
     ("admin/audit", &[("filter[actor]", "")]),
+    ("admin/analytics", &[("from", ""), ("to", ""), ("days", "")]),
+    ("admin/alerts", &[]),
+    ("admin/alerts/history", &[]),
+    ("admin/alerts/check", &[]),
     ("admin/products", &[]),
     ("admin/products/moderate", &[("action", "hide"), ("reason", "x"), ("all_matching", "true")]),
     ("admin/reviews", &[]),
@@ -258,6 +262,10 @@ const ADMIN_ONLY: &[&str] = &[
     "admin/users/revoke",
     "admin/users/reset-limits",
     "admin/audit",
+    "admin/analytics",
+    "admin/alerts",
+    "admin/alerts/history",
+    "admin/alerts/check",
     "admin/products",
     "admin/products/moderate",
     "admin/reviews",
@@ -290,6 +298,11 @@ const ADMIN_PAGES: &[&str] = &[
     "/admin/letters",
     "/admin/mail",
     "/admin/audit.csv",
+    // Operators' detailed health check (also open to OPS_TOKEN; tests/it/observability.rs).
+    "/api/health/detailed",
+    "/admin/analytics",
+    "/admin/analytics.csv?chart=mrr",
+    "/admin/alerts",
 ];
 
 #[sqlx::test(migrator = "MIGRATOR")]

@@ -63,6 +63,7 @@ mod ssr {
         match limits::attempt(&state.db, scope, &keys, WINDOW).await? {
             Ok(()) => Ok(()),
             Err(retry_after_secs) => {
+                crate::server::observe::note_rate_limited("auth_attempts");
                 audit::record(
                     &state.db,
                     "rate_limited",

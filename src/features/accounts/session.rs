@@ -187,6 +187,7 @@ async fn resolve(state: &AppState, session: &Session, origin: &Origin) -> Result
         }
         session.insert(LAST_SEEN, now.timestamp()).await.map_err(write_error)?;
     }
+    crate::server::observe::set_user(found.user.id);
     Ok(Some(Member { user: found.user, session_row: row, stepped_up: found.stepped_up }))
 }
 

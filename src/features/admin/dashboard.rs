@@ -94,6 +94,7 @@ fn AdminHome() -> impl IntoView {
             <h2 id="today-title" class="text-xl font-semibold">"Today (UTC)"</h2>
             {loaded(today, 3, "Loading today's figures…", |t: Today| view! { <Figures t/> })}
         </section>
+        <super::alerts::OpenAlerts/>
         <Maintenance/>
     }
 }

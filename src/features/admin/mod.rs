@@ -3,11 +3,17 @@
 //! own admin screens hang off it. Every admin server function is guarded by `require_admin`
 //! and every admin action writes one audit row.
 
+pub mod alerts;
+pub mod analytics;
 pub mod audit;
 mod dashboard;
 pub mod maintenance;
 pub mod moderation;
 pub mod nav;
+#[cfg(feature = "ssr")]
+pub mod ops_health;
+#[cfg(feature = "ssr")]
+pub mod ops_metrics;
 pub mod oversight;
 pub mod queues;
 pub mod users;
@@ -26,7 +32,10 @@ pub use maintenance::{Maintenance, apply_startup_switch};
 /// The admin area's own HTTP routes (CSV exports).
 #[cfg(feature = "ssr")]
 pub fn routes() -> axum::Router<crate::server::state::AppState> {
-    axum::Router::new().route("/admin/audit.csv", axum::routing::get(audit::audit_csv))
+    axum::Router::new()
+        .route("/admin/audit.csv", axum::routing::get(audit::audit_csv))
+        .route(ops_health::PATH, axum::routing::get(ops_health::detailed_health))
+        .route("/admin/analytics.csv", axum::routing::get(analytics::analytics_csv))
 }
 
 /// The maintenance gate, as a layer over every route.

@@ -6,6 +6,8 @@ use leptos_router::hooks::use_location;
 /// (address, label) of each admin section.
 pub const SECTIONS: &[(&str, &str)] = &[
     ("/admin", "Dashboard"),
+    ("/admin/analytics", "Analytics"),
+    ("/admin/alerts", "Alerts"),
     ("/admin/users", "Users"),
     ("/admin/products", "Listings"),
     ("/admin/reviews", "Reviews"),

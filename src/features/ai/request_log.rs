@@ -94,6 +94,7 @@ pub async fn record(db: &PgPool, r: &NewRequest) -> Result<Uuid, sqlx::Error> {
     .bind(flagged)
     .fetch_one(db)
     .await?;
+    record_metrics(r, cost);
     if slow || flagged {
         tracing::warn!(
             ai_request = %id, kind = r.kind, provider = %r.provider, model = %r.model, latency_ms, ttft_ms,
@@ -106,6 +107,19 @@ pub async fn record(db: &PgPool, r: &NewRequest) -> Result<Uuid, sqlx::Error> {
         );
     }
     Ok(id)
+}
+
+/// The Prometheus counters of one AI request: by provider, kind and outcome; tokens; cost.
+fn record_metrics(r: &NewRequest, cost_microusd: i64) {
+    let provider = r.provider.clone();
+    metrics::counter!("threadr_ai_requests_total", "provider" => provider.clone(), "kind" => r.kind, "outcome" => r.outcome.as_str())
+        .increment(1);
+    metrics::counter!("threadr_ai_tokens_total", "provider" => provider.clone(), "direction" => "input")
+        .increment(r.input_tokens);
+    metrics::counter!("threadr_ai_tokens_total", "provider" => provider.clone(), "direction" => "output")
+        .increment(r.output_tokens);
+    metrics::counter!("threadr_ai_cost_microusd_total", "provider" => provider)
+        .increment(u64::try_from(cost_microusd).unwrap_or(0));
 }
 
 #[cfg(test)]

@@ -355,6 +355,7 @@ pub async fn send(state: &AppState, me: Uuid, conversation: Uuid, text: &Message
         .fetch_one(&mut *tx)
         .await?;
     if recent >= PER_MINUTE {
+        crate::server::observe::note_rate_limited("messages");
         return Err(AppError::RateLimited { retry_after_secs: 60 });
     }
     let id: i64 = sqlx::query_scalar(

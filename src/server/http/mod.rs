@@ -56,6 +56,8 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(request_id::span).on_response(request_id::on_response))
         .layer(PropagateRequestIdLayer::x_request_id())
+        // Outside the panic guard, so a panic counts as the 500 it becomes.
+        .layer(axum::middleware::from_fn_with_state(state.observe.clone(), crate::server::observe::track))
         .layer(axum::middleware::from_fn_with_state(
             security::Headers::new(&state.config, &state.leptos_options),
             security::apply,
@@ -73,6 +75,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/health", get(health::health))
+        .route("/metrics", get(crate::server::observe::prometheus::route))
         .route("/admin/mail/{id}/html", get(crate::features::email::html_body_route))
         .route("/admin/mail/{id}/attachments/{position}", get(crate::features::email::attachment_route))
         .route("/letters/{id}/pdf", get(crate::features::letters::printing::pdf_route))

@@ -50,12 +50,14 @@ pub async fn stripe_webhook(State(state): State<AppState>, headers: HeaderMap, b
     let now = state.clock.now().timestamp();
     if let Err(e) = signature::verify(header, &body, &state.config.billing.webhook_secrets, now) {
         tracing::warn!(reason = %e, "stripe webhook refused");
+        webhook_metric("unverified", "refused");
         return (StatusCode::BAD_REQUEST, format!("Webhook refused: {e}.")).into_response();
     }
     let event = match Event::parse(&body) {
         Ok(event) => event,
         Err(e) => {
             tracing::warn!(reason = %e, "signed stripe webhook with an unreadable body");
+            webhook_metric("unreadable", "refused");
             return (StatusCode::BAD_REQUEST, format!("Webhook refused: {e}.")).into_response();
         }
     };
@@ -66,15 +68,28 @@ pub async fn stripe_webhook(State(state): State<AppState>, headers: HeaderMap, b
                 Handled::Ignored(why) => why.clone(),
                 Handled::Duplicate => "duplicate: already handled".to_string(),
             };
+            let result = match &handled {
+                Handled::Processed(_) => "processed",
+                Handled::Ignored(_) => "ignored",
+                Handled::Duplicate => "duplicate",
+            };
+            webhook_metric(&event.kind, result);
             tracing::info!(event = %event.id, kind = %event.kind, outcome = %outcome, "stripe webhook");
             Json(serde_json::json!({ "received": true, "outcome": outcome })).into_response()
         }
         Err(e) => {
             tracing::error!(event = %event.id, kind = %event.kind, error = %e, "stripe webhook failed");
+            webhook_metric(&event.kind, "failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "The event could not be processed; Stripe will retry it.")
                 .into_response()
         }
     }
+}
+
+/// Counts one delivery in `threadr_stripe_webhooks_total` (signed event types only: an
+/// unsigned body never names a label).
+fn webhook_metric(kind: &str, outcome: &'static str) {
+    metrics::counter!("threadr_stripe_webhooks_total", "type" => kind.to_string(), "outcome" => outcome).increment(1);
 }
 
 /// Stores `event` once and processes it unless that was done before, in one transaction: a

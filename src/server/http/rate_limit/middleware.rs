@@ -26,6 +26,7 @@ pub async fn limit_server_functions(State(limiter): State<RateLimiter>, req: Req
     match limiter.check(&key_of(session, ip).await).await {
         Decision::Allowed => next.run(req).await,
         Decision::Limited { retry_after } => {
+            crate::server::observe::note_rate_limited("server_functions");
             AppError::RateLimited { retry_after_secs: Decision::retry_after_secs(retry_after) }.into_response()
         }
     }

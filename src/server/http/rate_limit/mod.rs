@@ -60,6 +60,22 @@ impl RateLimiter {
         }
     }
 
+    /// Whether the shared store (Redis) answers PING now; `None` when there is none (counts
+    /// kept in this process). A connection Redis dropped is replaced once before it counts
+    /// as down.
+    pub async fn ping_shared(&self) -> Option<Result<(), Unavailable>> {
+        match &*self.0 {
+            Backend::InProcess(_) => None,
+            Backend::Shared(shared) => {
+                let redis = shared.primary();
+                Some(match redis.probe().await {
+                    Ok(()) => Ok(()),
+                    Err(_) => redis.probe().await,
+                })
+            }
+        }
+    }
+
     /// Counts one request for `key` and says whether it may go ahead.
     pub async fn check(&self, key: &Key) -> Decision {
         match &*self.0 {
