@@ -1,14 +1,18 @@
 //! Admin analytics over a year of generated data (100k members, 20k subscriptions, 1M orders,
 //! 1M AI requests, 300k emails): each figure family read live from the tables (what a day
 //! without a rollup costs), the rollup backfill, then each family and the whole page from the
-//! rollups for 365 and 30 days, against the seed's 1 s admin dashboard budget. The figures are
+//! rollups for 365 and 30 days, against the seed's 1 s admin dashboard budget; then the time
+//! of a `/metrics` scrape over loopback HTTP on the same data (its queue gauges count the
+//! outbox tables at every scrape). The figures are
 //! PostgreSQL's work, so `scripts/bench` may run this in the dev profile. Needs DATABASE_URL (a
 //! scratch database; the data is generated once and kept for reruns).
 
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use leptos::prelude::LeptosOptions;
 use threadr::features::admin::analytics::{self, db, job, model::DayRange};
+use threadr::server::{config::Config, serve, state::AppState};
 
 mod support;
 
@@ -127,6 +131,36 @@ fn main() {
             }
             report("whole page", &mut times);
         }
+
+        let token = "bench-ops-token-0123456789";
+        let vars = [("DATABASE_URL", url.as_str()), ("OPS_TOKEN", token)];
+        let config =
+            Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())).expect("config");
+        let site = LeptosOptions::builder()
+            .output_name("threadr")
+            .site_root("target/site")
+            .site_pkg_dir("pkg")
+            .hash_files(false)
+            .build();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("listener");
+        let addr = listener.local_addr().expect("address");
+        tokio::spawn(serve::serve(listener, AppState::new(config, site, pool.clone()), std::future::pending()));
+        let client = reqwest::Client::new();
+        let mut times = Vec::new();
+        let mut size = 0;
+        for _ in 0..50 {
+            let started = Instant::now();
+            let res = client.get(format!("http://{addr}/metrics")).bearer_auth(token).send().await.expect("scrape");
+            assert!(res.status().is_success(), "{}", res.status());
+            size = res.text().await.expect("body").len();
+            times.push(started.elapsed());
+        }
+        times.sort();
+        println!(
+            "  GET /metrics (loopback, 50 scrapes, with the queues above): p50 {:.1} ms, max {:.1} ms, {size} bytes",
+            ms(percentile(&times, 0.5)),
+            ms(times[times.len() - 1])
+        );
     });
 }
 
