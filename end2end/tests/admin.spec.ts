@@ -133,8 +133,11 @@ test('an admin moderates listings in bulk, replays a webhook, resends an email a
   const weekAgo = new Date(today.getTime() - 6 * 86_400_000);
   await expect(page.getByRole('heading', { level: 2, name: `${day(weekAgo)} to ${day(today)}` })).toBeVisible();
   const signUps = page.getByRole('figure', { name: 'Sign-ups and new paying members' });
-  await signUps.getByText(/ as a table$/).click();
-  await expect(signUps.getByRole('table').getByRole('row')).toHaveCount(8);
+  // The figures may render once more after the range arrives, closing the disclosure: retry.
+  await expect(async () => {
+    if (!(await signUps.getByRole('table').isVisible())) await signUps.getByText(/ as a table$/).click();
+    await expect(signUps.getByRole('table').getByRole('row')).toHaveCount(8, { timeout: 1000 });
+  }).toPass({ timeout: 15_000 });
   const csv = await page.request.get('/admin/analytics.csv?chart=members&days=7');
   expect(csv.status()).toBe(200);
   expect((await csv.text()).split('\n')[0]).toBe('day,New paying members (count),Sign-ups (count)');
