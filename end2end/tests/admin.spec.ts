@@ -53,7 +53,7 @@ async function scanBothWays(page: Page, path: string, heading: string) {
 }
 
 test('an admin moderates listings in bulk, replays a webhook, resends an email and suspends a member', async ({ browser }, info) => {
-  test.setTimeout(210_000);
+  test.setTimeout(300_000);
   const word = `Zebrawood${info.project.name}${Date.now() % 100000}`;
   const shop = await openShop(browser, info.project.name, [`${word} stool`, `${word} shelf`, `${word} bench`, 'Plain pine box']);
   const admin = await browser.newContext({ storageState: ADMIN_STATE });
