@@ -252,7 +252,7 @@ pub fn ChartFigure(chart: Chart, #[prop(optional, into)] csv_href: Option<String
                 </ul>
             })}
             <div class="mt-2 flex flex-wrap items-center gap-x-4">
-                <details class="min-w-0 flex-1">
+                <details class="min-w-0 flex-auto">
                     <summary class="inline-flex min-h-11 cursor-pointer items-center underline">{format!("{} as a table", chart.title)}</summary>
                     <ChartTable chart=chart.clone()/>
                 </details>
