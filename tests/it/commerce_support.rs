@@ -55,6 +55,20 @@ impl Market {
         TestApp::spawn_changed(self.pool.clone(), config, move |state| state.with_clock(clock)).await
     }
 
+    /// Another instance that also keeps its own search index current from the outbox (the
+    /// catalogue's background work), as `threadr serve` does.
+    pub async fn second_instance_indexing(&self) -> TestApp {
+        let extra: Vec<(&str, &str)> = self.extra.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let config = stripe_config(&self.fake.base_url, &extra);
+        let clock = self.clock.clone();
+        TestApp::spawn_changed(self.pool.clone(), config, move |state| {
+            let state = state.with_clock(clock);
+            threadr::features::catalogue::spawn_background(state.clone());
+            state
+        })
+        .await
+    }
+
     /// A confirmed seller with Stripe onboarding done. Returns their cookie.
     pub async fn seller(&self, email: &str, handle: &str) -> String {
         let cookie = signed_in(&self.app, &self.pool, email).await;

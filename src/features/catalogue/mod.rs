@@ -36,6 +36,8 @@ mod search_page;
 pub mod sellers;
 #[cfg(feature = "ssr")]
 pub mod views;
+#[cfg(feature = "ssr")]
+mod visitor_pages;
 
 pub use api::{
     ChangeListingStatus, ContinueOnboarding, CreateListing, DeleteImage, DeleteListing, GetCategories, GetCategory,
@@ -51,6 +53,8 @@ pub use pages::{
 pub use page_cache::{FRESH_FOR, PageCache};
 #[cfg(feature = "ssr")]
 pub use sellers::AccountApplied;
+#[cfg(feature = "ssr")]
+pub use visitor_pages::serve as visitor_pages;
 
 /// `account.updated` from Stripe (billing's webhook hands it over): the seller's account state,
 /// unless a newer one is stored.
@@ -140,7 +144,9 @@ pub fn spawn_background(state: crate::server::state::AppState) -> Vec<tokio::tas
     let sweeper = state.clone();
     let mut tasks = Vec::new();
     if state.search.embedded {
-        tasks.push(state.search.service.spawn_applier(state.db.clone()));
+        let pages = state.pages.clone();
+        let applier = state.search.service.clone().on_applied(std::sync::Arc::new(move |ids| pages.forget_many(ids)));
+        tasks.push(applier.spawn_applier(state.db.clone()));
     }
     tasks.extend([
         tokio::spawn(views::run(state.db.clone())),

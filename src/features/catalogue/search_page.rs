@@ -15,7 +15,7 @@ pub async fn results(state: &AppState, query: SearchQuery) -> Result<SearchResul
         return Err(AppError::invalid(format!("“{slug}” is not a category. Choose one from the list.")));
     }
     let page = state.search.service.search(&query).await.map_err(|e| crate::server::error::internal("search", e))?;
-    let cards = cards::by_ids(&state.db, &page.ids).await?;
+    let cards = state.pages.cards(&page.ids, |missing| async move { cards::by_ids(&state.db, &missing).await }).await?;
     let counts = |id: i32| page.categories.iter().find(|c| c.category_id == id).map_or(0, |c| c.count);
     Ok(SearchResults {
         categories: facets(&tree, query.category.as_deref(), &counts),

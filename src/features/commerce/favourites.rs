@@ -41,7 +41,7 @@ pub async fn toggle(state: &AppState, user: Uuid, product: Uuid) -> Result<(bool
         .await?
         .unwrap_or(0);
     tx.commit().await?;
-    state.panels.forget(product).await;
+    super::panel_cache::panel_changed(state, product).await;
     Ok((!removed, count))
 }
 

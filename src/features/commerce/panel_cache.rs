@@ -35,3 +35,10 @@ impl PanelCache {
         self.0.invalidate(&product).await;
     }
 }
+
+/// The product's panel changed here (a favourite, a review, a reply): a visitor's panel and
+/// the whole page it is part of are read again.
+pub async fn panel_changed(state: &crate::server::state::AppState, product: Uuid) {
+    state.panels.forget(product).await;
+    state.pages.forget_page(product);
+}

@@ -64,7 +64,7 @@ pub async fn create(state: &AppState, buyer: Uuid, item: Uuid, review: NewReview
     }
     tx.commit().await?;
     if let Some(product) = product {
-        state.panels.forget(product).await;
+        super::panel_cache::panel_changed(state, product).await;
     }
     Ok(id)
 }
@@ -100,7 +100,7 @@ pub async fn reply(state: &AppState, seller: Uuid, review: Uuid, text: &str) -> 
         return Err(AppError::invalid("You have already replied to this review."));
     };
     if let Some(product) = product {
-        state.panels.forget(product).await;
+        super::panel_cache::panel_changed(state, product).await;
     }
     Ok(())
 }
@@ -146,7 +146,7 @@ pub async fn set_hidden(state: &AppState, review: Uuid, hidden: bool, reason: &s
     .await?;
     let product = changed.ok_or(AppError::NotFound)?;
     if let Some(product) = product {
-        state.panels.forget(product).await;
+        super::panel_cache::panel_changed(state, product).await;
     }
     if hidden {
         sqlx::query("UPDATE review_reports SET resolved_at = $2 WHERE review_id = $1 AND resolved_at IS NULL")

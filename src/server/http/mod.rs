@@ -28,6 +28,9 @@ use tower_http::{
 use super::state::AppState;
 use crate::app::{App, shell};
 
+/// The session cookie's name (pages kept for visitors are those asked without it).
+pub const SESSION_COOKIE: &str = "threadr_session";
+
 /// Ordinary requests may carry at most this much body; larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
@@ -90,6 +93,8 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, fallback_shell))
         .layer(axum::middleware::from_fn_with_state(state.rate_limiter.clone(), rate_limit::limit_server_functions))
+        // Inside the sessions layer and the maintenance gate: a kept page still passes both.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::features::catalogue::visitor_pages))
         // Inside the sessions layer: admins pass the gate.
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::features::admin::maintenance_gate))
         .layer(sessions(&state))
@@ -147,7 +152,7 @@ async fn head_as_get(mut req: axum::extract::Request, next: axum::middleware::Ne
 /// days from the last request.
 fn sessions(state: &AppState) -> tower_sessions::SessionManagerLayer<tower_sessions_sqlx_store::PostgresStore> {
     tower_sessions::SessionManagerLayer::new(tower_sessions_sqlx_store::PostgresStore::new(state.db.clone()))
-        .with_name("threadr_session")
+        .with_name(SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(tower_sessions::cookie::SameSite::Lax)
         .with_secure(state.config.public_url_is_https())

@@ -39,6 +39,9 @@ const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 const REBUILD_SETTLE: Duration = Duration::from_secs(60);
 const RETRY_AFTER_ERROR: Duration = Duration::from_secs(2);
 
+/// Told the products an applied batch changed.
+pub type AppliedHook = Arc<dyn Fn(&[Uuid]) + Send + Sync>;
+
 /// Searches the index once it has caught up, PostgreSQL until then (and whenever the index
 /// fails a search). Cheap to clone; the app keeps one in its state.
 #[derive(Clone)]
@@ -46,12 +49,21 @@ pub struct SearchService {
     index: Arc<dyn SearchIndex>,
     fallback: Arc<dyn SearchIndex>,
     ready: Arc<AtomicBool>,
+    /// Told the products each applied batch changed (the catalogue forgets what it keeps of
+    /// them, so another instance's change shows here as soon as search has it).
+    on_applied: Option<AppliedHook>,
 }
 
 impl SearchService {
     /// Starts on the fallback; [`SearchService::set_ready`] (the applier) switches.
     pub fn new(index: Arc<dyn SearchIndex>, fallback: Arc<dyn SearchIndex>) -> Self {
-        Self { index, fallback, ready: Arc::new(AtomicBool::new(false)) }
+        Self { index, fallback, ready: Arc::new(AtomicBool::new(false)), on_applied: None }
+    }
+
+    /// This service, telling `hook` which products every batch it applies changed.
+    pub fn on_applied(mut self, hook: AppliedHook) -> Self {
+        self.on_applied = Some(hook);
+        self
     }
 
     /// Whether searches go to the index (true) or PostgreSQL.
@@ -98,7 +110,15 @@ impl SearchIndex for SearchService {
     }
 
     async fn apply(&self, docs: Vec<ProductDoc>, delete: Vec<Uuid>, through: i64) -> Result<(), SearchError> {
-        self.index.apply(docs, delete, through).await
+        let changed: Vec<Uuid> = match &self.on_applied {
+            Some(_) => docs.iter().map(|d| d.id).chain(delete.iter().copied()).collect(),
+            None => Vec::new(),
+        };
+        self.index.apply(docs, delete, through).await?;
+        if let Some(hook) = &self.on_applied {
+            hook(&changed);
+        }
+        Ok(())
     }
 
     async fn applied_through(&self) -> Result<Option<i64>, SearchError> {
@@ -305,7 +325,7 @@ async fn prepare(db: &PgPool, service: &SearchService, cursor: &mut OutboxCursor
     }
     // Until the index has everything visible now, PostgreSQL answers.
     loop {
-        let step = catch_up_once(db, index, cursor).await?;
+        let step = catch_up_once(db, service, cursor).await?;
         if !step.waiting_for_gap || step.rows == 0 {
             break;
         }
@@ -364,7 +384,7 @@ async fn run_applier(db: PgPool, service: SearchService) {
                 None => tokio::time::sleep(wait).await,
             }
         }
-        wait = match catch_up_once(&db, service.index.as_ref(), &mut cursor).await {
+        wait = match catch_up_once(&db, &service, &mut cursor).await {
             Ok(step) if step.waiting_for_gap => GAP_RETRY,
             Ok(_) => POLL,
             Err(SearchError::NotBuilt) => {
