@@ -23,13 +23,19 @@ async fn visitor_panel(app: &TestApp, product: Uuid) -> Value {
     app.call("commerce/product-panel", &[("product", p.as_str())]).await.json().await.unwrap()
 }
 
-#[sqlx::test(migrator = "MIGRATOR")]
-async fn visitors_see_a_change_here_at_once_and_from_another_instance_within_seconds(pool: PgPool) {
-    let m = Market::start_with(&pool, ROOMY).await;
+/// A market with Sally's "Walnut desk" on sale: the market, her cookie, the listing, its slug.
+async fn walnut_desk_on_sale(pool: &PgPool) -> (Market, String, Uuid, String) {
+    let m = Market::start_with(pool, ROOMY).await;
     let sally = m.seller("sally@example.com", "sally-shop").await;
     let desk = m.listing(&sally, "Walnut desk", "120.00", "3").await;
     let slug: String =
-        sqlx::query_scalar("SELECT slug FROM products WHERE id = $1").bind(desk).fetch_one(&pool).await.unwrap();
+        sqlx::query_scalar("SELECT slug FROM products WHERE id = $1").bind(desk).fetch_one(pool).await.unwrap();
+    (m, sally, desk, slug)
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn visitors_see_a_change_here_at_once_and_from_another_instance_within_seconds(pool: PgPool) {
+    let (m, sally, desk, slug) = walnut_desk_on_sale(&pool).await;
     let other = m.second_instance().await;
     // Visitors on both instances read the page (each instance now keeps it).
     assert_eq!(title_for_visitor(&m.app, &slug).await, "Walnut desk");
@@ -91,11 +97,7 @@ async fn visitor_page(app: &TestApp, slug: &str) -> (String, String) {
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn visitors_get_whole_pages_from_memory_each_with_its_own_nonce(pool: PgPool) {
-    let m = Market::start_with(&pool, ROOMY).await;
-    let sally = m.seller("sally@example.com", "sally-shop").await;
-    let desk = m.listing(&sally, "Walnut desk", "120.00", "3").await;
-    let slug: String =
-        sqlx::query_scalar("SELECT slug FROM products WHERE id = $1").bind(desk).fetch_one(&pool).await.unwrap();
+    let (m, sally, desk, slug) = walnut_desk_on_sale(&pool).await;
     let (first, first_nonce) = visitor_page(&m.app, &slug).await;
     assert!(first.contains("Walnut desk"));
 
@@ -143,11 +145,7 @@ async fn search_titles(app: &TestApp, q: &str) -> (Vec<String>, bool) {
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn another_instance_forgets_a_change_as_soon_as_its_search_index_has_it(pool: PgPool) {
-    let m = Market::start_with(&pool, ROOMY).await;
-    let sally = m.seller("sally@example.com", "sally-shop").await;
-    let desk = m.listing(&sally, "Walnut desk", "120.00", "3").await;
-    let slug: String =
-        sqlx::query_scalar("SELECT slug FROM products WHERE id = $1").bind(desk).fetch_one(&pool).await.unwrap();
+    let (m, sally, desk, slug) = walnut_desk_on_sale(&pool).await;
     let other = m.second_instance_indexing().await;
     let started = Instant::now();
     while search_titles(&other, "q=desk").await != (vec!["Walnut desk".to_string()], false) {
